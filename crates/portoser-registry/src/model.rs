@@ -168,7 +168,9 @@ impl Duration {
     /// Parses `500ms`, `10s`, `2m`, `1h`, `1d` or a bare number of seconds.
     pub fn parse(text: &str) -> Option<Duration> {
         let text = text.trim();
-        let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let digits = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         if digits == 0 || digits > 12 {
             return None;
         }

@@ -1,0 +1,58 @@
+//! One entry of `hosts:`.
+
+use super::fields::{Entry, Fields};
+use crate::model::{Arch, Host};
+use portoser_diag::{Diagnostic, Diagnostics, Spanned};
+
+const HOST_KEYS: &[&str] = &[
+    "ip",
+    "ssh_user",
+    "ssh_port",
+    "ssh_hostname",
+    "path",
+    "arch",
+    "context",
+    "roles",
+    "description",
+];
+
+pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Host> {
+    let name = Spanned::new(entry.name.to_string(), entry.key.span);
+    let what = format!("host `{}`", entry.name);
+    let f = Fields::new(entry.value, &what, HOST_KEYS, diags)?;
+    let ip = f.string("ip", diags);
+    if f.get("ip").is_none() {
+        diags.push(
+            Diagnostic::error("E0104", format!("{what} has no `ip`"))
+                .at(entry.key.span, "this host needs an `ip`")
+                .with_help("add `ip: <address or DNS name>` so portoser can reach the host"),
+        );
+    }
+    let arch = f
+        .string("arch", diags)
+        .and_then(|text| match Arch::parse(&text) {
+            Some(arch) => Some(Spanned::new(arch, text.span)),
+            None => {
+                let names: Vec<&str> = Arch::ALL.iter().map(|a| a.as_str()).collect();
+                diags.push(
+                    Diagnostic::error("E0127", format!("unknown arch `{}`", text.value))
+                        .at(text.span, "not a known CPU and OS")
+                        .with_help(format!("use one of {}", names.join(", "))),
+                );
+                None
+            }
+        });
+    Some(Host {
+        name,
+        span: entry.key.span.to(entry.value.span),
+        ip,
+        ssh_user: f.string("ssh_user", diags),
+        ssh_port: f.port("ssh_port", diags),
+        ssh_hostname: f.string("ssh_hostname", diags),
+        path: f.string("path", diags),
+        arch,
+        context: f.string("context", diags),
+        roles: f.strings("roles", diags),
+        description: f.string("description", diags),
+    })
+}

@@ -1,0 +1,111 @@
+//! `caddy:`, `dns:`, `vault:`, `defaults:` and a service's `health:` block.
+
+use super::fields::Fields;
+use crate::model::{Caddy, Defaults, Dns, Health, HealthKind, OnFailure, Vault};
+use crate::yaml::Node;
+use portoser_diag::Diagnostics;
+
+pub(super) const ON_FAILURE: &[(OnFailure, &str)] = &[
+    (OnFailure::Rollback, "rollback"),
+    (OnFailure::Stop, "stop"),
+    (OnFailure::Keep, "keep"),
+];
+
+const HEALTH_KINDS: &[(HealthKind, &str)] = &[
+    (HealthKind::Http, "http"),
+    (HealthKind::Tcp, "tcp"),
+    (HealthKind::Process, "process"),
+    (HealthKind::Command, "command"),
+];
+
+pub(super) fn caddy(node: &Node, diags: &mut Diagnostics) -> Option<Caddy> {
+    const KEYS: &[&str] = &[
+        "ingress_host",
+        "admin_api",
+        "caddyfile_path",
+        "email",
+        "http_port",
+        "https_port",
+    ];
+    let f = Fields::new(node, "`caddy`", KEYS, diags)?;
+    Some(Caddy {
+        ingress_host: f.string("ingress_host", diags),
+        admin_api: f.string("admin_api", diags),
+        caddyfile_path: f.string("caddyfile_path", diags),
+        email: f.string("email", diags),
+        http_port: f.port("http_port", diags),
+        https_port: f.port("https_port", diags),
+    })
+}
+
+pub(super) fn dns(node: &Node, diags: &mut Diagnostics) -> Option<Dns> {
+    let f = Fields::new(node, "`dns`", &["provider", "server"], diags)?;
+    Some(Dns {
+        provider: f.string("provider", diags),
+        server: f.string("server", diags),
+    })
+}
+
+pub(super) fn vault(node: &Node, diags: &mut Diagnostics) -> Option<Vault> {
+    let f = Fields::new(node, "`vault`", &["address", "mount", "ca_cert"], diags)?;
+    Some(Vault {
+        address: f.string("address", diags),
+        mount: f.string("mount", diags),
+        ca_cert: f.string("ca_cert", diags),
+    })
+}
+
+pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults> {
+    const KEYS: &[&str] = &[
+        "ssh_user",
+        "ssh_port",
+        "path",
+        "healthcheck_interval",
+        "healthcheck_retries",
+        "healthcheck_timeout",
+        "on_failure",
+    ];
+    let f = Fields::new(node, "`defaults`", KEYS, diags)?;
+    Some(Defaults {
+        ssh_user: f.string("ssh_user", diags),
+        ssh_port: f.port("ssh_port", diags),
+        path: f.string("path", diags),
+        healthcheck_interval: f.duration("healthcheck_interval", diags),
+        healthcheck_retries: f.count("healthcheck_retries", diags),
+        healthcheck_timeout: f.duration("healthcheck_timeout", diags),
+        on_failure: f.choice("on_failure", "E0125", ON_FAILURE, diags),
+    })
+}
+
+pub(super) fn health(node: &Node, owner: &str, diags: &mut Diagnostics) -> Option<Health> {
+    const KEYS: &[&str] = &[
+        "type",
+        "endpoint",
+        "interval",
+        "timeout",
+        "retries",
+        "expect_status",
+        "expect_body",
+    ];
+    let f = Fields::new(node, &format!("the `health` of {owner}"), KEYS, diags)?;
+    let expect_status = f.port("expect_status", diags).filter(|s| {
+        let ok = (100..=599).contains(&s.value);
+        if !ok {
+            diags.push(
+                portoser_diag::Diagnostic::error("E0127", "`expect_status` is not an HTTP status")
+                    .at(s.span, "not between 100 and 599"),
+            );
+        }
+        ok
+    });
+    Some(Health {
+        span: node.span,
+        kind: f.choice("type", "E0122", HEALTH_KINDS, diags),
+        endpoint: f.string("endpoint", diags),
+        interval: f.duration("interval", diags),
+        timeout: f.duration("timeout", diags),
+        retries: f.count("retries", diags),
+        expect_status,
+        expect_body: f.string("expect_body", diags),
+    })
+}
