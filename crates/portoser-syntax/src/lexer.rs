@@ -1,0 +1,195 @@
+//! The lexer: text to tokens with byte spans, comments on the side. Hand-written so that each
+//! lexical problem gets its own code and a precise span, and so that a bad literal still yields
+//! a token (the parser then carries on without a second, confusing error).
+
+use crate::codes;
+use crate::token::{Comment, Token, keyword};
+use chumsky::span::SimpleSpan;
+use portoser_diag::{Diagnostic, Diagnostics, FileId, Span};
+
+pub type Spanned<'s> = (Token<'s>, SimpleSpan);
+
+pub struct Lexed<'s> {
+    pub tokens: Vec<Spanned<'s>>,
+    pub comments: Vec<Comment>,
+}
+
+const PUNCT2: &[&str] = &["==", "!=", "<=", ">="];
+const PUNCT1: &[&str] = &["{", "}", "(", ")", "[", "]", ",", ":", ";", ".", "@", "=", "<", ">", "+", "-"];
+
+struct Lexer<'s, 'd> {
+    text: &'s str,
+    pos: usize,
+    file: FileId,
+    diags: &'d mut Diagnostics,
+    out: Lexed<'s>,
+}
+
+pub fn lex<'s>(text: &'s str, file: FileId, diags: &mut Diagnostics) -> Lexed<'s> {
+    let mut lx = Lexer {
+        text,
+        pos: 0,
+        file,
+        diags,
+        out: Lexed {
+            tokens: Vec::new(),
+            comments: Vec::new(),
+        },
+    };
+    lx.run();
+    lx.out
+}
+
+impl<'s> Lexer<'s, '_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    fn rest(&self) -> &'s str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    fn push(&mut self, tok: Token<'s>, start: usize) {
+        self.out.tokens.push((tok, SimpleSpan::from(start..self.pos)));
+    }
+
+    fn run(&mut self) {
+        while let Some(c) = self.rest().chars().next() {
+            let start = self.pos;
+            if c.is_whitespace() {
+                self.pos += c.len_utf8();
+            } else if c == '#' {
+                self.comment();
+            } else if c == '"' {
+                self.string();
+            } else if c.is_ascii_digit() {
+                self.number();
+            } else if c.is_ascii_alphabetic() || c == '_' {
+                let len = self
+                    .rest()
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(self.rest().len());
+                let word = &self.rest()[..len];
+                self.pos += len;
+                let tok = keyword(word).map_or(Token::Ident(word), Token::Kw);
+                self.push(tok, start);
+            } else if let Some(p) = PUNCT2.iter().chain(PUNCT1).find(|p| self.rest().starts_with(**p)) {
+                self.pos += p.len();
+                self.push(Token::Punct(p), start);
+            } else {
+                self.pos += c.len_utf8();
+                self.invalid_char(c, start);
+            }
+        }
+    }
+
+    fn invalid_char(&mut self, c: char, start: usize) {
+        let help = match c {
+            '!' => Some("write `not` for negation, `!=` for inequality"),
+            '&' => Some("write `and`"),
+            '|' => Some("write `or`"),
+            '\'' => Some("strings use double quotes: \"...\""),
+            _ => None,
+        };
+        let mut d = Diagnostic::error(codes::INVALID_CHAR, format!("invalid character `{}`", c.escape_default()))
+            .at(self.span(start, self.pos), "not part of the language");
+        if let Some(h) = help {
+            d = d.with_help(h);
+        }
+        self.diags.push(d);
+    }
+
+    fn comment(&mut self) {
+        let start = self.pos;
+        let len = self.rest().find('\n').unwrap_or(self.rest().len());
+        let text = self.rest()[..len].trim_end().to_string();
+        self.pos += len;
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let own_line = self.text[line_start..start].trim().is_empty();
+        self.out.comments.push(Comment {
+            end: (start + text.len()) as u32,
+            start: start as u32,
+            text,
+            own_line,
+        });
+    }
+
+    fn string(&mut self) {
+        let start = self.pos;
+        self.pos += 1;
+        let mut value = String::new();
+        loop {
+            let Some(c) = self.rest().chars().next() else {
+                return self.unterminated(start, value);
+            };
+            match c {
+                '"' => {
+                    self.pos += 1;
+                    break;
+                }
+                '\n' | '\r' => return self.unterminated(start, value),
+                '\\' => self.escape(&mut value),
+                _ => {
+                    value.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+        self.push(Token::Str(value), start);
+    }
+
+    fn escape(&mut self, value: &mut String) {
+        let start = self.pos;
+        self.pos += 1;
+        let Some(c) = self.rest().chars().next().filter(|c| *c != '\n' && *c != '\r') else {
+            return; // the string is unterminated; reported by the caller
+        };
+        self.pos += c.len_utf8();
+        match c {
+            '"' => value.push('"'),
+            '\\' => value.push('\\'),
+            'n' => value.push('\n'),
+            't' => value.push('\t'),
+            _ => self.diags.push(
+                Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape sequence `\\{c}`"))
+                    .at(self.span(start, self.pos), "not a valid escape")
+                    .with_help("the escapes are \\\" \\\\ \\n and \\t"),
+            ),
+        }
+    }
+
+    fn unterminated(&mut self, start: usize, value: String) {
+        self.diags.push(
+            Diagnostic::error(codes::UNTERMINATED_STRING, "unterminated string")
+                .at(self.span(start, self.pos), "this string has no closing `\"`")
+                .with_help("close the string with `\"` on the same line"),
+        );
+        self.push(Token::Str(value), start);
+    }
+
+    fn number(&mut self) {
+        let start = self.pos;
+        let digits = self.rest().find(|c: char| !c.is_ascii_digit()).unwrap_or(self.rest().len());
+        self.pos += digits;
+        let suffix_len = if self.rest().starts_with('%') {
+            1
+        } else {
+            self.rest()
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(self.rest().len())
+        };
+        self.pos += suffix_len;
+        let text = &self.text[start..self.pos];
+        let (num, suffix) = text.split_at(digits);
+        let tok = crate::literal::number_token(num, suffix, text)
+            .unwrap_or_else(|(code, msg, label, help, placeholder)| {
+                let mut d = Diagnostic::error(code, msg).at(self.span(start, self.pos), label);
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                self.diags.push(d);
+                placeholder
+            });
+        self.push(tok, start);
+    }
+}

@@ -1,0 +1,61 @@
+//! Delimiter balance, checked on the token stream before parsing: an unclosed `{` is reported
+//! once, at the brace that is never closed, instead of as a confusing error at the end of file.
+
+use crate::codes;
+use crate::lexer::Spanned;
+use crate::token::Token;
+use portoser_diag::{Diagnostic, Diagnostics, FileId, Span};
+
+const PAIRS: &[(&str, &str, &str)] = &[("{", "}", "block"), ("(", ")", "parenthesis"), ("[", "]", "list")];
+
+pub fn is_closer(t: Option<&Token<'_>>) -> bool {
+    matches!(t, Some(Token::Punct(p)) if PAIRS.iter().any(|(_, c, _)| c == p))
+}
+
+/// Reports unclosed and unmatched delimiters; true if there was any.
+pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> bool {
+    let mut stack: Vec<(&str, Span)> = Vec::new();
+    let mut found = false;
+    for (tok, s) in tokens {
+        let Token::Punct(p) = tok else { continue };
+        let span = Span::new(file, s.start, s.end);
+        if PAIRS.iter().any(|(o, _, _)| o == p) {
+            stack.push((p, span));
+        } else if let Some((open, _, _)) = PAIRS.iter().find(|(_, c, _)| c == p) {
+            if let Some(depth) = stack.iter().rposition(|(o, _)| o == open) {
+                for (o, os) in stack.drain(depth + 1..).rev() {
+                    diags.push(unclosed(o, os, Some(span)));
+                    found = true;
+                }
+                stack.pop();
+            } else {
+                diags.push(
+                    Diagnostic::error(codes::UNCLOSED, format!("unmatched `{p}`"))
+                        .at(span, format!("this `{p}` closes nothing"))
+                        .with_help(format!("remove it, or add the missing `{open}` before it")),
+                );
+                found = true;
+            }
+        }
+    }
+    for (o, os) in stack.into_iter().rev() {
+        diags.push(unclosed(o, os, None));
+        found = true;
+    }
+    found
+}
+
+fn unclosed(open: &str, at: Span, before: Option<Span>) -> Diagnostic {
+    let (close, what) = PAIRS
+        .iter()
+        .find(|(o, _, _)| *o == open)
+        .map_or(("}", "block"), |(_, c, w)| (*c, *w));
+    let d = Diagnostic::error(codes::UNCLOSED, format!("unclosed `{open}`"))
+        .at(at, format!("this {what} is never closed"));
+    match before {
+        Some(s) => d
+            .with_label(s, format!("expected `{close}` to close the {what} before this"))
+            .with_help(format!("add `{close}` where the {what} ends")),
+        None => d.with_help(format!("add `{close}` where the {what} ends (the file ended first)")),
+    }
+}
