@@ -1,0 +1,338 @@
+//! Builds the plan graph: per-service chains, dependency and hook edges, the Caddy reload,
+//! migrations and deletions. Rules are documented in docs/plan.md.
+
+use crate::config::{ServiceConfig, config_hash, service_config};
+use crate::diff::{classify, reasons};
+use crate::model::{Action, Change, HookSpec, Node, NodeKind, Plan, Recorded, Timing};
+use crate::{caddy, order};
+use portoser_registry::{Engine, Registry};
+use std::collections::{HashMap, HashSet};
+
+/// Plans with the current time as `created_at`.
+pub fn plan(
+    registry: &Registry,
+    hooks: &[HookSpec],
+    recorded: &Recorded,
+    inputs_hash: &str,
+) -> Plan {
+    plan_at(
+        registry,
+        hooks,
+        recorded,
+        inputs_hash,
+        &crate::now_rfc3339(),
+    )
+}
+
+/// Plans with a given `created_at`: pure and deterministic.
+pub fn plan_at(
+    registry: &Registry,
+    hooks: &[HookSpec],
+    recorded: &Recorded,
+    inputs_hash: &str,
+    created_at: &str,
+) -> Plan {
+    let mut b = Builder::default();
+    let mut planned = Vec::new();
+    for service in &registry.services {
+        let config = service_config(registry, service);
+        let name = service.name.value.as_str();
+        let own_hooks: Vec<&HookSpec> = hooks.iter().filter(|h| h.service == name).collect();
+        planned.push(b.service(name, config, recorded, &own_hooks));
+    }
+    let by_name: HashMap<&str, usize> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
+    for p in &planned {
+        for dep in &p.config.dependencies {
+            if let Some(&d) = by_name.get(dep.as_str()) {
+                b.edge(planned[d].ready, p.entry);
+            }
+        }
+    }
+    let removed = b.removals(registry, recorded);
+    caddy::add_reload(&mut b, registry, recorded, &planned, &removed);
+    let (order, diagnostics) = order::topological(&b.nodes, &b.deps, registry);
+    finish(
+        b,
+        order,
+        diagnostics,
+        planned,
+        removed,
+        recorded,
+        inputs_hash,
+        created_at,
+    )
+}
+
+/// What the builder remembers about one registry service.
+pub(crate) struct Planned {
+    pub name: String,
+    pub config: ServiceConfig,
+    pub action: Action,
+    pub reasons: Vec<String>,
+    pub previous_host: Option<String>,
+    /// The service's first node (orders the per-service changes).
+    first: usize,
+    /// Where dependencies attach: the first node of the deploy segment.
+    entry: usize,
+    /// What dependents and Caddy wait for: health gate, or the last after-deploy hook.
+    pub ready: usize,
+    /// The first node of a migration's stop-old segment (waits for Caddy).
+    pub stop_entry: Option<usize>,
+}
+
+/// A recorded service that left the registry.
+pub(crate) struct Removed {
+    pub name: String,
+    pub node: usize,
+}
+
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub nodes: Vec<Node>,
+    /// deps[i]: indices of the nodes node i waits for.
+    pub deps: Vec<Vec<usize>>,
+    ids: HashSet<String>,
+}
+
+impl Builder {
+    pub fn add(&mut self, mut node: Node) -> usize {
+        // Ids are unique by construction except repeated hooks: number them.
+        let base = node.id.clone();
+        let mut n = 2;
+        while self.ids.contains(&node.id) {
+            node.id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.ids.insert(node.id.clone());
+        self.nodes.push(node);
+        self.deps.push(Vec::new());
+        self.nodes.len() - 1
+    }
+
+    /// `to` waits for `from`.
+    pub fn edge(&mut self, from: usize, to: usize) {
+        if let Some(d) = self.deps.get_mut(to)
+            && !d.contains(&from)
+        {
+            d.push(from);
+        }
+    }
+
+    fn chain(&mut self, nodes: &[usize]) {
+        for pair in nodes.windows(2) {
+            self.edge(pair[0], pair[1]);
+        }
+    }
+
+    fn service(
+        &mut self,
+        name: &str,
+        config: ServiceConfig,
+        recorded: &Recorded,
+        hooks: &[&HookSpec],
+    ) -> Planned {
+        let old = recorded.services.get(name);
+        let (action, why) = match old {
+            None => (Action::Create, vec!["new service".to_string()]),
+            Some(old) => {
+                let same = old.config_hash == config_hash(&config);
+                let action = classify(&old.config, &config, same);
+                let mut why = if same {
+                    Vec::new()
+                } else {
+                    reasons(&old.config, &config)
+                };
+                if !same && why.is_empty() {
+                    why.push("recorded configuration hash differs".to_string());
+                }
+                (action, why)
+            }
+        };
+        let previous_host = old.map(|o| o.host.clone()).filter(|h| *h != config.host);
+        let host = if config.host.is_empty() {
+            "(unassigned)".to_string()
+        } else {
+            config.host.clone()
+        };
+        let node = |kind: NodeKind, suffix: &str, host: &str| Node {
+            id: format!("{name}/{suffix}"),
+            service: Some(name.to_string()),
+            host: host.to_string(),
+            kind,
+            action,
+            reasons: why.clone(),
+            depends_on: Vec::new(),
+            steps: Vec::new(),
+        };
+        let hook_nodes = |b: &mut Builder, timing: Timing, event: &str| -> Vec<usize> {
+            let label = match timing {
+                Timing::Before => "before",
+                Timing::After => "after",
+            };
+            hooks
+                .iter()
+                .filter(|h| h.timing == timing && h.event == event)
+                .map(|h| {
+                    let mut n = node(NodeKind::Hook, &format!("{label}-{event}"), &host);
+                    n.steps = h.steps.clone();
+                    b.add(n)
+                })
+                .collect()
+        };
+        let mut chain = vec![
+            self.add(node(NodeKind::Prepare, "prepare", &host)),
+            self.add(node(NodeKind::Sync, "sync", &host)),
+        ];
+        let engine = Engine::parse(&config.engine).unwrap_or(Engine::Docker);
+        if engine == Engine::Local && config.python_manager.as_deref() == Some("uv") {
+            chain.push(self.add(node(NodeKind::Install, "install", &host)));
+        }
+        if !config.secrets.is_empty() {
+            chain.push(self.add(node(NodeKind::Secrets, "secrets", &host)));
+        }
+        let entry_at = chain.len();
+        chain.extend(hook_nodes(self, Timing::Before, "deploy"));
+        if action == Action::Migrate {
+            chain.extend(hook_nodes(self, Timing::Before, "migrate"));
+        }
+        if action == Action::Replace {
+            // Same host, new engine: the old instance holds the port, so it stops first.
+            let old_host = old.map(|o| o.host.as_str()).unwrap_or(host.as_str());
+            chain.extend(hook_nodes(self, Timing::Before, "stop"));
+            chain.push(self.add(node(
+                NodeKind::StopOld,
+                &format!("stop-old@{old_host}"),
+                old_host,
+            )));
+            chain.extend(hook_nodes(self, Timing::After, "stop"));
+        }
+        chain.push(self.add(node(NodeKind::Deploy, "deploy", &host)));
+        chain.push(self.add(node(NodeKind::Health, "health", &host)));
+        chain.extend(hook_nodes(self, Timing::After, "deploy"));
+        self.chain(&chain);
+        let entry = chain.get(entry_at).copied().unwrap_or_default();
+        let ready = chain.last().copied().unwrap_or_default();
+        let stop_entry = match (&previous_host, action) {
+            (Some(old_host), Action::Migrate) => {
+                let mut stop = hook_nodes(self, Timing::Before, "stop");
+                let old_node = node(NodeKind::StopOld, &format!("stop-old@{old_host}"), old_host);
+                stop.push(self.add(old_node));
+                stop.extend(hook_nodes(self, Timing::After, "stop"));
+                stop.extend(hook_nodes(self, Timing::After, "migrate"));
+                self.edge(ready, stop[0]);
+                self.chain(&stop);
+                Some(stop[0])
+            }
+            _ => None,
+        };
+        Planned {
+            name: name.to_string(),
+            config,
+            action,
+            reasons: why,
+            previous_host,
+            first: chain[0],
+            entry,
+            ready,
+            stop_entry,
+        }
+    }
+
+    fn removals(&mut self, registry: &Registry, recorded: &Recorded) -> Vec<Removed> {
+        let mut out = Vec::new();
+        for (name, applied) in &recorded.services {
+            if registry.service(name).is_some() {
+                continue;
+            }
+            let node = self.add(Node {
+                id: format!("{name}/remove"),
+                service: Some(name.clone()),
+                host: applied.host.clone(),
+                kind: NodeKind::Remove,
+                action: Action::Delete,
+                reasons: vec!["removed from the registry".to_string()],
+                depends_on: Vec::new(),
+                steps: Vec::new(),
+            });
+            out.push(Removed {
+                name: name.clone(),
+                node,
+            });
+        }
+        out
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    b: Builder,
+    order: Vec<usize>,
+    diagnostics: Vec<portoser_diag::Diagnostic>,
+    planned: Vec<Planned>,
+    removed: Vec<Removed>,
+    recorded: &Recorded,
+    inputs_hash: &str,
+    created_at: &str,
+) -> Plan {
+    let Builder { nodes, deps, .. } = b;
+    let mut position = vec![0usize; nodes.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        position[i] = pos;
+    }
+    let mut changes: Vec<(usize, Change)> = planned
+        .into_iter()
+        .map(|p| {
+            (
+                position[p.first],
+                Change {
+                    service: p.name,
+                    host: p.config.host,
+                    previous_host: p.previous_host,
+                    action: p.action,
+                    reasons: p.reasons,
+                },
+            )
+        })
+        .collect();
+    changes.extend(removed.into_iter().map(|r| {
+        let host = recorded
+            .services
+            .get(&r.name)
+            .map(|a| a.host.clone())
+            .unwrap_or_default();
+        (
+            position[r.node],
+            Change {
+                service: r.name,
+                host,
+                previous_host: None,
+                action: Action::Delete,
+                reasons: vec!["removed from the registry".to_string()],
+            },
+        )
+    }));
+    changes.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.service.cmp(&b.1.service)));
+    let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        if let Some(mut node) = slots.get_mut(i).and_then(Option::take) {
+            let mut on: Vec<String> = deps[i].iter().map(|&d| ids[d].clone()).collect();
+            on.sort();
+            node.depends_on = on;
+            out.push(node);
+        }
+    }
+    Plan {
+        inputs_hash: inputs_hash.to_string(),
+        state_serial: recorded.serial,
+        created_at: created_at.to_string(),
+        changes: changes.into_iter().map(|(_, c)| c).collect(),
+        nodes: out,
+        diagnostics,
+    }
+}

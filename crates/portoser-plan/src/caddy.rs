@@ -1,0 +1,98 @@
+//! The one Caddy reload: after every routed service is healthy, before old instances of
+//! migrated services stop (traffic moves first) and before removed services go away.
+
+use crate::build::{Builder, Planned, Removed};
+use crate::model::{Action, Node, NodeKind, Recorded};
+use portoser_registry::Registry;
+use std::collections::BTreeMap;
+
+/// `hostname → host:port` as Caddy would route it.
+type Routes = BTreeMap<String, String>;
+
+fn route(host: &str, port: Option<u16>) -> String {
+    match port {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+pub(crate) fn add_reload(
+    b: &mut Builder,
+    registry: &Registry,
+    recorded: &Recorded,
+    planned: &[Planned],
+    removed: &[Removed],
+) {
+    let new: Routes = planned
+        .iter()
+        .filter_map(|p| {
+            let name = p.config.hostname.clone()?;
+            Some((name, route(&p.config.host, p.config.port)))
+        })
+        .collect();
+    let old: Routes = recorded
+        .services
+        .values()
+        .filter_map(|a| {
+            let name = a.config.hostname.clone()?;
+            Some((name, route(&a.config.host, a.config.port)))
+        })
+        .collect();
+    if new.is_empty() && old.is_empty() {
+        return;
+    }
+    let reasons = route_reasons(&old, &new);
+    let action = match (reasons.is_empty(), old.is_empty()) {
+        (true, _) => Action::NoOp,
+        (false, true) => Action::Create,
+        (false, false) => Action::Update,
+    };
+    let host = registry
+        .caddy
+        .as_ref()
+        .and_then(|c| c.ingress_host.as_ref())
+        .map(|h| h.value.clone())
+        .unwrap_or_else(|| "(ingress)".to_string());
+    let reload = b.add(Node {
+        id: "caddy/reload".to_string(),
+        service: None,
+        host,
+        kind: NodeKind::Caddy,
+        action,
+        reasons,
+        depends_on: Vec::new(),
+        steps: Vec::new(),
+    });
+    for p in planned {
+        if p.config.hostname.is_some() {
+            b.edge(p.ready, reload);
+        }
+        if let Some(stop) = p.stop_entry {
+            b.edge(reload, stop);
+        }
+    }
+    for r in removed {
+        let routed = recorded
+            .services
+            .get(&r.name)
+            .is_some_and(|a| a.config.hostname.is_some());
+        if routed {
+            b.edge(reload, r.node);
+        }
+    }
+}
+
+fn route_reasons(old: &Routes, new: &Routes) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, target) in new {
+        match old.get(name) {
+            None => out.push(format!("route {name} → {target} added")),
+            Some(t) if t != target => out.push(format!("route {name} → {target} (was {t})")),
+            Some(_) => {}
+        }
+    }
+    for name in old.keys().filter(|n| !new.contains_key(*n)) {
+        out.push(format!("route {name} removed"));
+    }
+    out
+}

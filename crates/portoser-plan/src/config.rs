@@ -1,0 +1,174 @@
+//! The deploy-relevant configuration of a service, in canonical form (sorted maps, defaults
+//! applied), so two configurations are equal exactly when a deploy would do the same thing.
+//! It holds secret references (`path#key`), never values, and is what the state stores.
+
+use portoser_registry::{Registry, Service, ServiceYml};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceConfig {
+    pub host: String,
+    pub engine: String,
+    pub port: Option<u16>,
+    /// Public name routed by Caddy.
+    pub hostname: Option<String>,
+    pub compose_file: Option<String>,
+    /// Compose service or unit name, when it differs from the service name.
+    pub service_name: Option<String>,
+    pub command: Option<String>,
+    pub working_dir: Option<String>,
+    pub python_manager: Option<String>,
+    pub restart_command: Option<String>,
+    pub platform: Option<String>,
+    pub env: BTreeMap<String, String>,
+    /// Variable → `path#key` (a reference; the value exists only at apply time).
+    pub secrets: BTreeMap<String, String>,
+    pub health: Option<HealthConfig>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub ca_cert: Option<String>,
+    /// Sorted.
+    pub dependencies: Vec<String>,
+    pub on_failure: Option<String>,
+    pub service_file: Option<String>,
+    /// sha256 of the parsed `service.yml` content, when there is one.
+    pub service_yml_hash: Option<String>,
+}
+
+/// The health gate, with the legacy `healthcheck_*` fields and registry defaults folded in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthConfig {
+    pub kind: String,
+    pub endpoint: String,
+    pub interval_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    pub retries: Option<u32>,
+    pub expect_status: Option<u16>,
+    pub expect_body: Option<String>,
+}
+
+fn text(value: &Option<portoser_registry::SString>) -> Option<String> {
+    value.as_ref().map(|v| v.value.clone())
+}
+
+pub fn service_config(registry: &Registry, service: &Service) -> ServiceConfig {
+    let mut dependencies: Vec<String> = service
+        .dependencies
+        .iter()
+        .map(|d| d.value.clone())
+        .collect();
+    dependencies.sort();
+    dependencies.dedup();
+    ServiceConfig {
+        host: text(&service.current_host).unwrap_or_default(),
+        engine: service
+            .deployment_type
+            .map(|e| e.value.as_str().to_string())
+            .unwrap_or_default(),
+        port: service.port.map(|p| p.value),
+        hostname: text(&service.hostname),
+        compose_file: text(&service.docker_compose),
+        service_name: text(&service.service_name),
+        command: text(&service.command),
+        working_dir: text(&service.working_dir),
+        python_manager: text(&service.python_manager),
+        restart_command: text(&service.restart_command),
+        platform: text(&service.platform),
+        env: service
+            .env
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+            .collect(),
+        secrets: service
+            .secrets
+            .iter()
+            .map(|(k, r)| (k.value.clone(), r.value.to_string()))
+            .collect(),
+        health: health_config(registry, service),
+        tls_cert: text(&service.tls_cert),
+        tls_key: text(&service.tls_key),
+        ca_cert: text(&service.ca_cert),
+        dependencies,
+        on_failure: service
+            .on_failure
+            .or(registry.defaults.on_failure)
+            .map(|o| o.value.as_str().to_string()),
+        service_file: text(&service.service_file),
+        service_yml_hash: service.service_yml.as_ref().map(service_yml_hash),
+    }
+}
+
+fn health_config(registry: &Registry, service: &Service) -> Option<HealthConfig> {
+    let defaults = &registry.defaults;
+    let (kind, endpoint) = match &service.health {
+        Some(h) => (
+            h.kind
+                .map(|k| k.value.as_str())
+                .unwrap_or("http")
+                .to_string(),
+            text(&h.endpoint).unwrap_or_default(),
+        ),
+        None => match (&service.healthcheck_url, &service.healthcheck_command) {
+            (Some(url), _) => ("http".to_string(), url.value.clone()),
+            (None, Some(cmd)) => ("command".to_string(), cmd.value.clone()),
+            (None, None) => return None,
+        },
+    };
+    let h = service.health.as_ref();
+    Some(HealthConfig {
+        kind,
+        endpoint,
+        interval_ms: h
+            .and_then(|h| h.interval)
+            .or(service.healthcheck_interval)
+            .or(defaults.healthcheck_interval)
+            .map(|d| d.value.millis),
+        timeout_ms: h
+            .and_then(|h| h.timeout)
+            .or(defaults.healthcheck_timeout)
+            .map(|d| d.value.millis),
+        retries: h
+            .and_then(|h| h.retries)
+            .or(service.healthcheck_retries)
+            .or(defaults.healthcheck_retries)
+            .map(|r| r.value),
+        expect_status: h.and_then(|h| h.expect_status).map(|s| s.value),
+        expect_body: h.and_then(|h| text(&h.expect_body)),
+    })
+}
+
+/// Hashes what a `service.yml` says (not its bytes: comments and layout do not redeploy).
+fn service_yml_hash(yml: &ServiceYml) -> String {
+    let mut deps: Vec<(String, Option<String>)> = yml
+        .dependencies
+        .iter()
+        .map(|(k, v)| (k.value.clone(), text(v)))
+        .collect();
+    deps.sort();
+    let ports: Vec<u16> = yml.ports.iter().map(|p| p.value).collect();
+    let canonical = serde_json::json!({
+        "start": text(&yml.start), "stop": text(&yml.stop), "restart": text(&yml.restart),
+        "healthcheck": text(&yml.healthcheck), "working_dir": text(&yml.working_dir),
+        "env_file": text(&yml.env_file), "ports": ports, "dependencies": deps,
+    });
+    sha256_hex(canonical.to_string().as_bytes())
+}
+
+/// `sha256:<hex>` of the canonical JSON of the configuration.
+pub fn config_hash(config: &ServiceConfig) -> String {
+    // Struct fields serialise in declaration order and maps are BTreeMaps: canonical.
+    let json = serde_json::to_string(config).unwrap_or_default();
+    sha256_hex(json.as_bytes())
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! Field-by-field diff of two service configurations, as human reasons, and the action
+//! that follows from it (rules in docs/plan.md).
+
+use crate::config::ServiceConfig;
+use crate::model::Action;
+use std::collections::BTreeMap;
+
+/// The action for a recorded service whose configuration hash differs or not.
+pub(crate) fn classify(old: &ServiceConfig, new: &ServiceConfig, same_hash: bool) -> Action {
+    if same_hash {
+        Action::NoOp
+    } else if old.host != new.host {
+        Action::Migrate
+    } else if old.engine != new.engine {
+        Action::Replace
+    } else {
+        Action::Update
+    }
+}
+
+/// Human reasons, most significant first. Never shows a secret (there are only references)
+/// nor an environment value (it may be sensitive even though it is in the registry).
+pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.host != new.host {
+        out.push(format!("moved {} → {}", old.host, new.host));
+    }
+    if old.engine != new.engine {
+        out.push(format!("engine {} → {}", old.engine, new.engine));
+    }
+    let port = |p: Option<u16>| p.map(|p| p.to_string());
+    shown("port", port(old.port), port(new.port), &mut out);
+    shown(
+        "hostname",
+        old.hostname.clone(),
+        new.hostname.clone(),
+        &mut out,
+    );
+    shown(
+        "compose file",
+        old.compose_file.clone(),
+        new.compose_file.clone(),
+        &mut out,
+    );
+    shown(
+        "service name",
+        old.service_name.clone(),
+        new.service_name.clone(),
+        &mut out,
+    );
+    hidden("command", &old.command, &new.command, &mut out);
+    shown(
+        "working dir",
+        old.working_dir.clone(),
+        new.working_dir.clone(),
+        &mut out,
+    );
+    shown(
+        "python manager",
+        old.python_manager.clone(),
+        new.python_manager.clone(),
+        &mut out,
+    );
+    hidden(
+        "restart command",
+        &old.restart_command,
+        &new.restart_command,
+        &mut out,
+    );
+    shown(
+        "platform",
+        old.platform.clone(),
+        new.platform.clone(),
+        &mut out,
+    );
+    map_diff("env", "", &old.env, &new.env, &mut out);
+    map_diff("secret", " reference", &old.secrets, &new.secrets, &mut out);
+    if old.health != new.health {
+        out.push("health check changed".to_string());
+    }
+    shown(
+        "tls cert",
+        old.tls_cert.clone(),
+        new.tls_cert.clone(),
+        &mut out,
+    );
+    shown(
+        "tls key",
+        old.tls_key.clone(),
+        new.tls_key.clone(),
+        &mut out,
+    );
+    shown(
+        "ca cert",
+        old.ca_cert.clone(),
+        new.ca_cert.clone(),
+        &mut out,
+    );
+    list_diff("dependency", &old.dependencies, &new.dependencies, &mut out);
+    shown(
+        "on_failure",
+        old.on_failure.clone(),
+        new.on_failure.clone(),
+        &mut out,
+    );
+    shown(
+        "service file",
+        old.service_file.clone(),
+        new.service_file.clone(),
+        &mut out,
+    );
+    if old.service_yml_hash != new.service_yml_hash && old.service_file == new.service_file {
+        out.push("service.yml changed".to_string());
+    }
+    out
+}
+
+/// `port 8080 → 8081`, `port 8081 added`, `port 8080 removed`.
+fn shown(label: &str, old: Option<String>, new: Option<String>, out: &mut Vec<String>) {
+    match (old, new) {
+        (Some(a), Some(b)) if a != b => out.push(format!("{label} {a} → {b}")),
+        (None, Some(b)) => out.push(format!("{label} {b} added")),
+        (Some(a), None) => out.push(format!("{label} {a} removed")),
+        _ => {}
+    }
+}
+
+/// Long values (commands) are named, not shown.
+fn hidden(label: &str, old: &Option<String>, new: &Option<String>, out: &mut Vec<String>) {
+    match (old, new) {
+        (Some(a), Some(b)) if a != b => out.push(format!("{label} changed")),
+        (None, Some(_)) => out.push(format!("{label} added")),
+        (Some(_), None) => out.push(format!("{label} removed")),
+        _ => {}
+    }
+}
+
+fn map_diff(
+    label: &str,
+    what: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<String>,
+) {
+    for (key, value) in new {
+        match old.get(key) {
+            None => out.push(format!("{label} {key} added")),
+            Some(v) if v != value => out.push(format!("{label} {key}{what} changed")),
+            Some(_) => {}
+        }
+    }
+    for key in old.keys().filter(|k| !new.contains_key(*k)) {
+        out.push(format!("{label} {key} removed"));
+    }
+}
+
+fn list_diff(label: &str, old: &[String], new: &[String], out: &mut Vec<String>) {
+    for item in new.iter().filter(|d| !old.contains(d)) {
+        out.push(format!("{label} {item} added"));
+    }
+    for item in old.iter().filter(|d| !new.contains(d)) {
+        out.push(format!("{label} {item} removed"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ServiceConfig {
+        ServiceConfig {
+            host: "pi2".into(),
+            engine: "docker".into(),
+            port: Some(8080),
+            ..ServiceConfig::default()
+        }
+    }
+
+    #[test]
+    fn port_env_and_secret_changes_are_named_without_values() {
+        let old = ServiceConfig {
+            env: [("FOO".into(), "1".into()), ("OLD".into(), "x".into())].into(),
+            secrets: [("DB_PASSWORD".into(), "db#pw".into())].into(),
+            ..base()
+        };
+        let new = ServiceConfig {
+            port: Some(8081),
+            env: [("FOO".into(), "2".into())].into(),
+            secrets: [("DB_PASSWORD".into(), "db2#pw".into())].into(),
+            ..base()
+        };
+        assert_eq!(
+            reasons(&old, &new),
+            [
+                "port 8080 → 8081",
+                "env FOO changed",
+                "env OLD removed",
+                "secret DB_PASSWORD reference changed"
+            ]
+        );
+        assert_eq!(classify(&old, &new, false), Action::Update);
+    }
+
+    #[test]
+    fn host_change_is_a_migration_engine_change_a_replacement() {
+        let moved = ServiceConfig {
+            host: "pi3".into(),
+            ..base()
+        };
+        assert_eq!(classify(&base(), &moved, false), Action::Migrate);
+        assert_eq!(reasons(&base(), &moved), ["moved pi2 → pi3"]);
+        let local = ServiceConfig {
+            engine: "local".into(),
+            ..base()
+        };
+        assert_eq!(classify(&base(), &local, false), Action::Replace);
+        assert_eq!(classify(&base(), &local, true), Action::NoOp);
+    }
+}

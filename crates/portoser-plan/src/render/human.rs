@@ -1,0 +1,111 @@
+//! The terminal rendering: terraform-like markers, grouped per host, no-op services folded
+//! into a count, the summary line last.
+
+use crate::model::{Action, Change, Node, Plan};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub(crate) const NO_CHANGES: &str = "No changes. The fleet matches the registry.";
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn action_color(action: Action) -> &'static str {
+    match action {
+        Action::Create => "32",
+        Action::Update => "33",
+        Action::Replace => "35",
+        Action::Migrate => "36",
+        Action::Delete => "31",
+        Action::NoOp => "2",
+    }
+}
+
+/// One entry to print under a host: a service change or the Caddy reload.
+pub(crate) struct Item<'a> {
+    pub title: String,
+    pub action: Action,
+    pub note: Option<String>,
+    pub reasons: &'a [String],
+    pub steps: Vec<&'a str>,
+}
+
+/// Changed services and the Caddy node, grouped by host (hosts sorted, plan order inside).
+pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
+    let mut hosts: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
+    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        hosts
+            .entry(change.host.as_str())
+            .or_default()
+            .push(service_item(plan, change));
+    }
+    for node in plan
+        .nodes
+        .iter()
+        .filter(|n| n.service.is_none() && n.action != Action::NoOp)
+    {
+        hosts.entry(node.host.as_str()).or_default().push(Item {
+            title: node.id.clone(),
+            action: node.action,
+            note: None,
+            reasons: &node.reasons,
+            steps: Vec::new(),
+        });
+    }
+    hosts
+}
+
+fn service_item<'a>(plan: &'a Plan, change: &'a Change) -> Item<'a> {
+    let steps = plan
+        .nodes
+        .iter()
+        .filter(|n| n.service.as_deref() == Some(change.service.as_str()))
+        .map(|n: &Node| n.id.rsplit_once('/').map_or(n.id.as_str(), |(_, s)| s))
+        .collect();
+    Item {
+        title: change.service.clone(),
+        action: change.action,
+        note: change.previous_host.as_ref().map(|h| format!("from {h}")),
+        reasons: &change.reasons,
+        steps,
+    }
+}
+
+pub fn human(plan: &Plan, color: bool) -> String {
+    let mut out = String::new();
+    if !plan.has_changes() {
+        let _ = writeln!(out, "{NO_CHANGES}");
+        return out;
+    }
+    let _ = writeln!(out, "portoser will perform these actions:");
+    for (host, items) in by_host(plan) {
+        let _ = writeln!(out, "\n{}", paint(host, "1", color));
+        for item in items {
+            let marker = paint(item.action.symbol(), action_color(item.action), color);
+            let note = item.note.map(|n| format!(" {n}")).unwrap_or_default();
+            let _ = writeln!(out, "  {marker} {}  {}{note}", item.title, item.action);
+            for reason in item.reasons {
+                let _ = writeln!(out, "      {reason}");
+            }
+            if !item.steps.is_empty() {
+                let _ = writeln!(out, "      steps: {}", item.steps.join(" → "));
+            }
+        }
+    }
+    let summary = plan.summary();
+    if summary.unchanged > 0 {
+        let s = if summary.unchanged == 1 { "" } else { "s" };
+        let _ = writeln!(
+            out,
+            "\n{} unchanged service{s} not shown.",
+            summary.unchanged
+        );
+    }
+    let _ = writeln!(out, "\n{summary}");
+    out
+}

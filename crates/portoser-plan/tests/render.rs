@@ -1,0 +1,94 @@
+mod common;
+
+use common::*;
+use portoser_plan::{file, plan_at, render};
+use portoser_registry::Engine;
+
+fn mixed() -> portoser_plan::Plan {
+    let (reg, rec, hooks) = mixed_fleet();
+    plan_at(&reg, &hooks, &rec, "sha256:0000", "2026-11-26T08:00:00Z")
+}
+
+#[test]
+fn human() {
+    insta::assert_snapshot!(render::human(&mixed(), false));
+}
+
+#[test]
+fn human_colour_only_when_asked() {
+    let plan = mixed();
+    assert!(render::human(&plan, true).contains("\x1b[32m+\x1b[0m"));
+    assert!(!render::human(&plan, false).contains('\x1b'));
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(render::markdown(&mixed()));
+}
+
+#[test]
+fn markdown_collapses_long_host_sections() {
+    let services = (0..12)
+        .map(|i| service(&format!("s{i:02}"), "pi1", Engine::Docker))
+        .collect();
+    let reg = registry(services);
+    let plan = plan_at(&reg, &[], &Default::default(), "h", "t");
+    let md = render::markdown(&plan);
+    assert!(
+        md.contains("<details><summary><b>pi1</b>: 12 changes</summary>"),
+        "{md}"
+    );
+}
+
+#[test]
+fn dot() {
+    insta::assert_snapshot!(render::dot(&mixed()));
+}
+
+#[test]
+fn mermaid() {
+    insta::assert_snapshot!(render::mermaid(&mixed()));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!(render::json(&mixed()));
+}
+
+#[test]
+fn plan_file_round_trips() {
+    let plan = mixed();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("plan.json");
+    file::save(&plan, &path).expect("save");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(file::load(&text), Ok(plan.clone()));
+    // Only the plan is left behind: no temporary file.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    assert!(file::verify_fresh(&plan, "sha256:0000", 7).is_ok());
+    assert!(
+        file::verify_fresh(&plan, "sha256:0000", 8)
+            .unwrap_err()
+            .contains("serial 7 → 8")
+    );
+    assert!(file::verify_fresh(&plan, "sha256:1111", 7).is_err());
+}
+
+#[test]
+fn plan_file_rejects_other_schemas_and_edits() {
+    let text = render::json(&mixed());
+    let v2 = text.replace("portoser.plan/v1", "portoser.plan/v2");
+    let err = file::load(&v2).unwrap_err();
+    assert!(
+        err.contains("schema `portoser.plan/v2`") && err.contains("portoser.plan/v1"),
+        "{err}"
+    );
+    assert!(file::load("{}").unwrap_err().contains("no `schema` field"));
+    assert!(
+        file::load("not json")
+            .unwrap_err()
+            .contains("not valid JSON")
+    );
+    let edited = text.replacen("\"create\": 1", "\"create\": 2", 1);
+    assert!(file::load(&edited).unwrap_err().contains("was edited"));
+}
