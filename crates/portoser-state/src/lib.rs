@@ -1,1 +1,192 @@
-//! portoser-state
+//! The recorded state: what was applied, per service, in `<project>/.portoser/state.db`
+//! (SQLite, WAL mode, schema versioned with `PRAGMA user_version`).
+//!
+//! Every write is one transaction and bumps the serial, so a saved plan (which records the
+//! serial it was computed against) can tell when the state moved under it. The database
+//! holds secret references only: `ServiceConfig` has no place for a value.
+
+mod error;
+mod runs;
+mod schema;
+
+pub use error::StateError;
+pub use runs::{Run, RunEvent};
+
+use portoser_plan::{AppliedService, Recorded};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+pub struct StateDb {
+    conn: Connection,
+    path: PathBuf,
+    /// 0 for a database that exists but was never migrated (read-only opens only).
+    version: i64,
+}
+
+impl StateDb {
+    /// Opens (creating when missing, with its directory) the database and migrates it.
+    pub fn open(path: &Path) -> Result<StateDb, StateError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StateError::corrupt(path, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| StateError::corrupt(path, e))?;
+        let version = schema::probe(&conn, path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| StateError::corrupt(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| StateError::corrupt(path, e))?;
+        let mut db = StateDb {
+            conn,
+            path: path.to_path_buf(),
+            version,
+        };
+        db.version = schema::migrate(&mut db.conn, version, path)?;
+        Ok(db)
+    }
+
+    /// Opens an existing database for reading; `None` when there is no file (nothing was
+    /// ever applied). Creates nothing: `portoser plan` must not write to the project.
+    pub fn open_read_only(path: &Path) -> Result<Option<StateDb>, StateError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| StateError::corrupt(path, e))?;
+        let version = schema::probe(&conn, path)?;
+        if version != 0 && version != schema::CURRENT {
+            // An older schema would need a migration, which a read-only open cannot do.
+            return Err(StateError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "schema version {version} needs a migration; run `portoser apply` first"
+                ),
+            });
+        }
+        Ok(Some(StateDb {
+            conn,
+            path: path.to_path_buf(),
+            version,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn serial(&self) -> Result<u64, StateError> {
+        if self.version == 0 {
+            return Ok(0);
+        }
+        let serial: i64 = self
+            .conn
+            .query_row("SELECT serial FROM meta WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(0);
+        Ok(u64::try_from(serial).unwrap_or(0))
+    }
+
+    /// Everything recorded as applied, with the serial.
+    pub fn recorded(&self) -> Result<Recorded, StateError> {
+        let mut out = Recorded {
+            serial: self.serial()?,
+            ..Recorded::default()
+        };
+        if self.version == 0 {
+            return Ok(out);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, host, engine, config_hash, config_json, applied_at FROM services ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (name, host, engine, config_hash, json, applied_at) =
+                row.map_err(|e| self.err(e))?;
+            let config = serde_json::from_str(&json).map_err(|e| StateError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("the recorded configuration of `{name}` is unreadable: {e}"),
+            })?;
+            out.services.insert(
+                name,
+                AppliedService {
+                    host,
+                    engine,
+                    config_hash,
+                    config,
+                    applied_at,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Records one service as applied and bumps the serial, in one transaction.
+    pub fn record_applied(
+        &mut self,
+        name: &str,
+        applied: &AppliedService,
+    ) -> Result<u64, StateError> {
+        let json =
+            serde_json::to_string(&applied.config).map_err(|e| StateError::Db(e.to_string()))?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO services (name, host, engine, config_hash, config_json, applied_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(name) DO UPDATE SET host = ?2, engine = ?3, config_hash = ?4,
+                   config_json = ?5, applied_at = ?6",
+                params![
+                    name,
+                    applied.host,
+                    applied.engine,
+                    applied.config_hash,
+                    json,
+                    applied.applied_at
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Forgets a service (it was stopped and removed), bumping the serial.
+    pub fn record_removed(&mut self, name: &str) -> Result<u64, StateError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM services WHERE name = ?1", [name])
+                .map(|_| ())
+        })
+    }
+
+    /// Runs `f` and the serial bump in one transaction; returns the new serial.
+    fn write(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<u64, StateError> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StateError::Db(format!("{}: {e}", path.display()));
+        let tx = self.conn.transaction().map_err(err)?;
+        f(&tx).map_err(err)?;
+        tx.execute("UPDATE meta SET serial = serial + 1 WHERE id = 1", [])
+            .map_err(err)?;
+        let serial: i64 = tx
+            .query_row("SELECT serial FROM meta WHERE id = 1", [], |r| r.get(0))
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(u64::try_from(serial).unwrap_or(0))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StateError {
+        StateError::Db(format!("{}: {e}", self.path.display()))
+    }
+}

@@ -1,0 +1,61 @@
+//! Schema versions, applied in order inside one transaction each; `PRAGMA user_version`
+//! records the last one applied.
+
+use crate::StateError;
+use rusqlite::Connection;
+use std::path::Path;
+
+pub(crate) const CURRENT: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: applied services, the serial, run history.
+    "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), serial INTEGER NOT NULL);
+     INSERT INTO meta (id, serial) VALUES (1, 0);
+     CREATE TABLE services (
+         name TEXT PRIMARY KEY, host TEXT NOT NULL, engine TEXT NOT NULL,
+         config_hash TEXT NOT NULL, config_json TEXT NOT NULL, applied_at TEXT NOT NULL);
+     CREATE TABLE runs (
+         id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,
+         finished_at TEXT, outcome TEXT NOT NULL);
+     CREATE TABLE run_events (
+         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+         seq INTEGER NOT NULL, node_id TEXT NOT NULL, event TEXT NOT NULL,
+         at TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (run_id, seq));",
+];
+
+/// Reads the schema version, which also makes SQLite read the header: a file that is not
+/// a database fails here with a clean error, not later.
+pub(crate) fn probe(conn: &Connection, path: &Path) -> Result<i64, StateError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| StateError::corrupt(path, e))?;
+    let check: String = conn
+        .pragma_query_value(None, "quick_check", |r| r.get(0))
+        .map_err(|e| StateError::corrupt(path, e))?;
+    if check != "ok" {
+        return Err(StateError::corrupt(path, check));
+    }
+    if version > CURRENT {
+        return Err(StateError::Newer {
+            path: path.to_path_buf(),
+            found: version,
+            supported: CURRENT,
+        });
+    }
+    Ok(version)
+}
+
+pub(crate) fn migrate(conn: &mut Connection, from: i64, path: &Path) -> Result<i64, StateError> {
+    let start = usize::try_from(from).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        let tx = conn
+            .transaction()
+            .map_err(|e| StateError::corrupt(path, e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| StateError::corrupt(path, e))?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(|e| StateError::corrupt(path, e))?;
+        tx.commit().map_err(|e| StateError::corrupt(path, e))?;
+    }
+    Ok(CURRENT)
+}
