@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod codes;
+mod fmt;
 mod lexer;
 mod literal;
 mod parser;
@@ -16,7 +17,7 @@ mod token;
 pub use codes::CODES;
 pub use token::{Comment, ITEM_KEYWORDS, KEYWORDS};
 
-use portoser_diag::{Diagnostics, FileId, SourceMap};
+use portoser_diag::{Diagnostic, Diagnostics, FileId, SourceMap};
 
 /// Lex and parse with error recovery: one typo does not hide the rest. Always returns a tree
 /// (possibly partial); every problem is a located diagnostic (E02xx).
@@ -34,4 +35,16 @@ pub fn parse(map: &SourceMap, file: FileId, diags: &mut Diagnostics) -> ast::Fil
 pub fn parse_text(text: &str, file: FileId, diags: &mut Diagnostics) -> ast::File {
     let lexed = lexer::lex(text, file, diags);
     parser::parse_tokens(&lexed.tokens, text.len(), file, diags)
+}
+
+/// Formats a whole file. `Err` with the diagnostics when the text has syntax errors: broken
+/// code is never formatted.
+pub fn format(text: &str, file: FileId) -> Result<String, Vec<Diagnostic>> {
+    let mut diags = Diagnostics::new();
+    let lexed = lexer::lex(text, file, &mut diags);
+    let tree = parser::parse_tokens(&lexed.tokens, text.len(), file, &mut diags);
+    if diags.has_errors() {
+        return Err(diags.into_sorted());
+    }
+    Ok(fmt::print(&tree, text, lexed.comments))
 }
