@@ -92,3 +92,36 @@ fn plan_file_rejects_other_schemas_and_edits() {
     let edited = text.replacen("\"create\": 1", "\"create\": 2", 1);
     assert!(file::load(&edited).unwrap_err().contains("was edited"));
 }
+
+#[test]
+fn the_documented_example_is_a_valid_plan_file() {
+    let doc = include_str!("../../../docs/plan-schema.md");
+    let json = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the doc has a json example");
+    let plan = file::load(json).expect("the example loads");
+    assert_eq!(plan.nodes.len(), 9);
+    assert_eq!(plan.summary().update, 1);
+}
+
+#[test]
+fn every_code_has_a_doc() {
+    for code in portoser_plan::CODES {
+        let path = format!(
+            "{}/../../docs/errors/{}.md",
+            env!("CARGO_MANIFEST_DIR"),
+            code.code
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {path}"));
+        assert!(
+            text.starts_with(&format!("# {}: {}\n", code.code, code.summary)),
+            "{path}"
+        );
+        assert!(
+            text.contains("\n## Wrong\n") && text.contains("\n## Fixed\n"),
+            "{path}"
+        );
+    }
+}
