@@ -134,7 +134,9 @@ impl<'de> Deserialize<'de> for Raw {
 /// Limits that keep hostile files (alias bombs, deep nesting, huge documents) fast and small.
 fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 64;
+    // A registry nests about 5 levels; serde recursion per level is deep in debug builds,
+    // so a low limit keeps hostile nesting an error instead of a stack overflow.
+    budget.max_depth = 24;
     budget.max_nodes = 2_000_000;
     budget.max_events = 4_000_000;
     budget.max_documents = 1;
@@ -143,7 +145,7 @@ fn options() -> serde_saphyr::Options {
     options.budget = Some(budget);
     // Duplicates reach our visitor, so the loader can point at both places.
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
-    options.alias_limits.max_total_replayed_events = 200_000;
+    options.alias_limits.max_total_replayed_events = 50_000;
     options.alias_limits.max_alias_expansions_per_anchor = 1_000;
     options.alias_limits.max_replay_stack_depth = 16;
     options
@@ -156,7 +158,7 @@ pub enum Parsed {
 }
 
 /// Parses `file`'s text. A syntax error or a budget breach is one located E0101 diagnostic.
-pub fn parse(source: &SourceFile, file: FileId) -> Result<Parsed, Diagnostic> {
+pub fn parse(source: &SourceFile, file: FileId) -> Result<Parsed, Box<Diagnostic>> {
     let text: &str = &source.text;
     if text.trim().is_empty() {
         return Ok(Parsed::Empty);
@@ -170,7 +172,7 @@ pub fn parse(source: &SourceFile, file: FileId) -> Result<Parsed, Diagnostic> {
             }
             Ok(Parsed::Tree(node))
         }
-        Err(err) => Err(syntax_error(source, file, &err)),
+        Err(err) => Err(Box::new(syntax_error(source, file, &err))),
     }
 }
 

@@ -172,6 +172,7 @@ impl<'n> Fields<'n> {
     pub(crate) fn choice<T: Copy>(
         &self,
         key: &str,
+        noun: &str,
         code: &'static str,
         valid: &[(T, &'static str)],
         diags: &mut Diagnostics,
@@ -182,7 +183,7 @@ impl<'n> Fields<'n> {
         }
         let names: Vec<&str> = valid.iter().map(|(_, n)| *n).collect();
         diags.push(
-            Diagnostic::error(code, format!("unknown {key} `{}`", text.value))
+            Diagnostic::error(code, format!("unknown {noun} `{}`", text.value))
                 .at(text.span, format!("not one of {}", names.join(", ")))
                 .with_suggestion(did_you_mean(&text.value, names.iter().copied())),
         );
@@ -221,8 +222,9 @@ pub(crate) fn port(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<S
     match number {
         Some(n) if (1..=65535).contains(&n) => Some(Spanned::new(n as u16, node.span)),
         Some(_) => {
+            let text = node.scalar_text().unwrap_or_default();
             diags.push(
-                Diagnostic::error("E0105", format!("{what} is out of range"))
+                Diagnostic::error("E0105", format!("{what} {text} is out of range"))
                     .at(node.span, "not a port")
                     .with_help("use a port between 1 and 65535"),
             );

@@ -47,7 +47,7 @@ pub(crate) fn tree(
             None
         }
         Err(d) => {
-            diags.push(d);
+            diags.push(*d);
             None
         }
     }

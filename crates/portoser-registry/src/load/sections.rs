@@ -73,7 +73,7 @@ pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults>
         healthcheck_interval: f.duration("healthcheck_interval", diags),
         healthcheck_retries: f.count("healthcheck_retries", diags),
         healthcheck_timeout: f.duration("healthcheck_timeout", diags),
-        on_failure: f.choice("on_failure", "E0125", ON_FAILURE, diags),
+        on_failure: f.choice("on_failure", "on_failure", "E0125", ON_FAILURE, diags),
     })
 }
 
@@ -100,7 +100,7 @@ pub(super) fn health(node: &Node, owner: &str, diags: &mut Diagnostics) -> Optio
     });
     Some(Health {
         span: node.span,
-        kind: f.choice("type", "E0122", HEALTH_KINDS, diags),
+        kind: f.choice("type", "health check type", "E0122", HEALTH_KINDS, diags),
         endpoint: f.string("endpoint", diags),
         interval: f.duration("interval", diags),
         timeout: f.duration("timeout", diags),

@@ -44,7 +44,13 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Service
     let name = Spanned::new(entry.name.to_string(), entry.key.span);
     let what = format!("service `{}`", entry.name);
     let f = Fields::new(entry.value, &what, SERVICE_KEYS, diags)?;
-    let deployment_type = f.choice("deployment_type", "E0112", ENGINES, diags);
+    let deployment_type = f.choice(
+        "deployment_type",
+        "deployment_type",
+        "E0112",
+        ENGINES,
+        diags,
+    );
     if f.get("deployment_type").is_none() {
         diags.push(
             Diagnostic::error("E0104", format!("{what} has no `deployment_type`"))
@@ -83,7 +89,7 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Service
             .get("secrets")
             .map(|n| secrets(n, diags))
             .unwrap_or_default(),
-        on_failure: f.choice("on_failure", "E0125", ON_FAILURE, diags),
+        on_failure: f.choice("on_failure", "on_failure", "E0125", ON_FAILURE, diags),
         service_yml: None,
     })
 }

@@ -1,7 +1,7 @@
 use super::*;
 use portoser_diag::{Origin, SourceMap};
 
-fn tree(text: &str) -> (SourceMap, Result<Parsed, Diagnostic>) {
+fn tree(text: &str) -> (SourceMap, Result<Parsed, Box<Diagnostic>>) {
     let mut map = SourceMap::new();
     let id = map.add("t.yml", text, Origin::Project);
     let parsed = parse(map.file(id), id);
