@@ -21,6 +21,18 @@ pub struct StateDb {
     path: PathBuf,
     /// 0 for a database that exists but was never migrated (read-only opens only).
     version: i64,
+    read_only: bool,
+}
+
+impl Drop for StateDb {
+    /// WAL while open (concurrent readers, cheap commits), rollback journal at rest: a
+    /// read-only open of a WAL database leaves `-wal`/`-shm` files behind, and `portoser plan`
+    /// must not create files. The switch fails harmlessly while another connection is open.
+    fn drop(&mut self) {
+        if !self.read_only {
+            let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
+        }
+    }
 }
 
 impl StateDb {
@@ -39,6 +51,7 @@ impl StateDb {
             conn,
             path: path.to_path_buf(),
             version,
+            read_only: false,
         };
         db.version = schema::migrate(&mut db.conn, version, path)?;
         Ok(db)
@@ -67,6 +80,7 @@ impl StateDb {
             conn,
             path: path.to_path_buf(),
             version,
+            read_only: true,
         }))
     }
 

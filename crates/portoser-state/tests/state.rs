@@ -173,3 +173,45 @@ fn runs_are_appended_with_their_events_in_order() {
         "history does not bump the serial"
     );
 }
+
+#[test]
+fn read_only_open_of_an_existing_database_adds_no_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.db");
+    StateDb::open(&path)
+        .expect("open")
+        .record_applied("api", &applied("pi1", 1))
+        .expect("record");
+    let before: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    let ro = StateDb::open_read_only(&path)
+        .expect("read-only")
+        .expect("exists");
+    assert_eq!(ro.recorded().expect("recorded").serial, 1);
+    drop(ro);
+    let mut after: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    let mut before = before;
+    before.sort();
+    after.sort();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn wal_while_open_rollback_journal_at_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.db");
+    let db = StateDb::open(&path).expect("open");
+    let mode = |p: &Path| -> String {
+        let conn = rusqlite::Connection::open(p).expect("sqlite");
+        conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .expect("pragma")
+    };
+    assert_eq!(mode(&path), "wal");
+    drop(db);
+    assert_eq!(mode(&path), "delete");
+}
