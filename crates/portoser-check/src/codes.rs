@@ -1,0 +1,45 @@
+//! The stable E03xx/W03xx codes of name resolution and type checking.
+
+use portoser_diag::CodeInfo;
+
+pub const CODES: &[CodeInfo] = &[
+    CodeInfo::error("E0301", "unknown name"),
+    CodeInfo::error("E0302", "unknown fact or action"),
+    CodeInfo::error("E0303", "unknown type"),
+    CodeInfo::error("E0304", "unknown field"),
+    CodeInfo::error("E0305", "unknown service in a hook or policy"),
+    CodeInfo::error(
+        "E0306",
+        "hook on an event the service's engine does not have",
+    ),
+    CodeInfo::error("E0307", "value of the wrong type"),
+    CodeInfo::error("E0308", "missing argument"),
+    CodeInfo::error("E0309", "unknown or repeated named argument"),
+    CodeInfo::error("E0310", "too many arguments"),
+    CodeInfo::error("E0311", "fact used as a statement"),
+    CodeInfo::error("E0312", "action used as a value"),
+    CodeInfo::error("E0313", "secret would be revealed"),
+    CodeInfo::error(
+        "E0314",
+        "destructive action in a rule without `@allow(destructive)`",
+    ),
+    CodeInfo::error("E0315", "`prune_docker` with `volumes: true`"),
+    CodeInfo::error("E0316", "shell command without an `allow shell` policy"),
+    CodeInfo::error("E0317", "shell where it is never allowed"),
+    CodeInfo::error("E0318", "rule can never match"),
+    CodeInfo::error("E0319", "name defined twice"),
+    CodeInfo::error("E0320", "import cycle"),
+    CodeInfo::error("E0321", "import of a missing file"),
+    CodeInfo::error("E0322", "learned rule with inconsistent counters"),
+    CodeInfo::error("E0323", "condition is not a `Bool`"),
+    CodeInfo::error("E0324", "`for` over something that is not a list"),
+    CodeInfo::error("E0325", "action not allowed here"),
+    CodeInfo::error("E0326", "unknown rule event"),
+    CodeInfo::error("E0327", "unknown annotation or bad annotation arguments"),
+    CodeInfo::error("E0328", "operator on values of incompatible types"),
+    CodeInfo::error("E0329", "rule that does nothing"),
+    CodeInfo::error("E0330", "unknown policy"),
+    CodeInfo::warning("W0301", "rule shadowed by an identical earlier rule"),
+    CodeInfo::warning("W0302", "unused `let`"),
+    CodeInfo::warning("W0303", "statement that never runs"),
+];

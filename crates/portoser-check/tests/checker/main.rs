@@ -1,0 +1,5 @@
+//! Checker tests: one module per family of checks, plus the stdlib and speed tests.
+
+mod support;
+
+mod stdlib;
