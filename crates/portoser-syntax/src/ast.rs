@@ -231,9 +231,15 @@ pub enum Literal {
     Int(i64),
     Str(String),
     /// Milliseconds; `text` is the spelling (`10s`, `2m`) the formatter keeps.
-    Duration { millis: u64, text: String },
+    Duration {
+        millis: u64,
+        text: String,
+    },
     /// Bytes; `text` is the spelling (`512MiB`).
-    Size { bytes: u64, text: String },
+    Size {
+        bytes: u64,
+        text: String,
+    },
     /// Hundredths of a percent are not needed: whole percent, 0..=100.
     Percent(u8),
 }

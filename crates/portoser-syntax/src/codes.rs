@@ -19,7 +19,10 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error(BAD_LITERAL, "bad duration, size or percentage literal"),
     CodeInfo::error(UNEXPECTED, "unexpected token"),
     CodeInfo::error(UNCLOSED, "unclosed or unmatched delimiter"),
-    CodeInfo::error(NOT_AN_ITEM, "not an item at the top level of a playbook file"),
+    CodeInfo::error(
+        NOT_AN_ITEM,
+        "not an item at the top level of a playbook file",
+    ),
     CodeInfo::error(INCOMPLETE_RULE, "rule without `on` or `do`"),
     CodeInfo::error(BAD_ESCAPE, "unknown escape sequence in a string"),
 ];

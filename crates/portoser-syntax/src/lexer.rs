@@ -15,7 +15,9 @@ pub struct Lexed<'s> {
 }
 
 const PUNCT2: &[&str] = &["==", "!=", "<=", ">="];
-const PUNCT1: &[&str] = &["{", "}", "(", ")", "[", "]", ",", ":", ";", ".", "@", "=", "<", ">", "+", "-"];
+const PUNCT1: &[&str] = &[
+    "{", "}", "(", ")", "[", "]", ",", ":", ";", ".", "@", "=", "<", ">", "+", "-",
+];
 
 struct Lexer<'s, 'd> {
     text: &'s str,
@@ -50,7 +52,9 @@ impl<'s> Lexer<'s, '_> {
     }
 
     fn push(&mut self, tok: Token<'s>, start: usize) {
-        self.out.tokens.push((tok, SimpleSpan::from(start..self.pos)));
+        self.out
+            .tokens
+            .push((tok, SimpleSpan::from(start..self.pos)));
     }
 
     fn run(&mut self) {
@@ -73,7 +77,11 @@ impl<'s> Lexer<'s, '_> {
                 self.pos += len;
                 let tok = keyword(word).map_or(Token::Ident(word), Token::Kw);
                 self.push(tok, start);
-            } else if let Some(p) = PUNCT2.iter().chain(PUNCT1).find(|p| self.rest().starts_with(**p)) {
+            } else if let Some(p) = PUNCT2
+                .iter()
+                .chain(PUNCT1)
+                .find(|p| self.rest().starts_with(**p))
+            {
                 self.pos += p.len();
                 self.push(Token::Punct(p), start);
             } else {
@@ -91,8 +99,11 @@ impl<'s> Lexer<'s, '_> {
             '\'' => Some("strings use double quotes: \"...\""),
             _ => None,
         };
-        let mut d = Diagnostic::error(codes::INVALID_CHAR, format!("invalid character `{}`", c.escape_default()))
-            .at(self.span(start, self.pos), "not part of the language");
+        let mut d = Diagnostic::error(
+            codes::INVALID_CHAR,
+            format!("invalid character `{}`", c.escape_default()),
+        )
+        .at(self.span(start, self.pos), "not part of the language");
         if let Some(h) = help {
             d = d.with_help(h);
         }
@@ -141,7 +152,12 @@ impl<'s> Lexer<'s, '_> {
     fn escape(&mut self, value: &mut String) {
         let start = self.pos;
         self.pos += 1;
-        let Some(c) = self.rest().chars().next().filter(|c| *c != '\n' && *c != '\r') else {
+        let Some(c) = self
+            .rest()
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '\r')
+        else {
             return; // the string is unterminated; reported by the caller
         };
         self.pos += c.len_utf8();
@@ -151,17 +167,34 @@ impl<'s> Lexer<'s, '_> {
             'n' => value.push('\n'),
             't' => value.push('\t'),
             _ => self.diags.push(
-                Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape sequence `\\{c}`"))
-                    .at(self.span(start, self.pos), "not a valid escape")
-                    .with_help("the escapes are \\\" \\\\ \\n and \\t"),
+                Diagnostic::error(
+                    codes::BAD_ESCAPE,
+                    format!("unknown escape sequence `\\{c}`"),
+                )
+                .at(self.span(start, self.pos), "not a valid escape")
+                .with_help("the escapes are \\\" \\\\ \\n and \\t"),
             ),
         }
     }
 
-    fn unterminated(&mut self, start: usize, value: String) {
+    fn unterminated(&mut self, start: usize, mut value: String) {
+        // Recovery: closing delimiters at the end of the line most likely belong to the code
+        // around the string (`log("hello)`), so give them back to the token stream.
+        let raw = self.text.get(start + 1..self.pos).unwrap_or("");
+        let kept = raw.trim_end_matches(|c: char| c.is_whitespace() || ")]},;".contains(c));
+        let tail = raw.len() - kept.len();
+        if tail > 0 && !kept.ends_with('\\') {
+            self.pos -= tail;
+            for _ in 0..tail {
+                value.pop();
+            }
+        }
         self.diags.push(
             Diagnostic::error(codes::UNTERMINATED_STRING, "unterminated string")
-                .at(self.span(start, self.pos), "this string has no closing `\"`")
+                .at(
+                    self.span(start, self.pos),
+                    "this string has no closing `\"`",
+                )
                 .with_help("close the string with `\"` on the same line"),
         );
         self.push(Token::Str(value), start);
@@ -169,7 +202,10 @@ impl<'s> Lexer<'s, '_> {
 
     fn number(&mut self) {
         let start = self.pos;
-        let digits = self.rest().find(|c: char| !c.is_ascii_digit()).unwrap_or(self.rest().len());
+        let digits = self
+            .rest()
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(self.rest().len());
         self.pos += digits;
         let suffix_len = if self.rest().starts_with('%') {
             1
@@ -181,15 +217,16 @@ impl<'s> Lexer<'s, '_> {
         self.pos += suffix_len;
         let text = &self.text[start..self.pos];
         let (num, suffix) = text.split_at(digits);
-        let tok = crate::literal::number_token(num, suffix, text)
-            .unwrap_or_else(|(code, msg, label, help, placeholder)| {
+        let tok = crate::literal::number_token(num, suffix, text).unwrap_or_else(
+            |(code, msg, label, help, placeholder)| {
                 let mut d = Diagnostic::error(code, msg).at(self.span(start, self.pos), label);
                 if let Some(h) = help {
                     d = d.with_help(h);
                 }
                 self.diags.push(d);
                 placeholder
-            });
+            },
+        );
         self.push(tok, start);
     }
 }

@@ -80,8 +80,10 @@ fn unknown_unit<'s>(suffix: &str, text: &'s str) -> LitError<'s> {
     let units = DURATION_UNITS.iter().chain(SIZE_UNITS).map(|(u, _)| *u);
     let help = match portoser_diag::did_you_mean(suffix, units) {
         Some(u) => format!("did you mean `{}{u}`?", &text[..text.len() - suffix.len()]),
-        None => "durations use ms s m h d; sizes use B KB MB GB TB KiB MiB GiB TiB; percentages use %"
-            .to_string(),
+        None => {
+            "durations use ms s m h d; sizes use B KB MB GB TB KiB MiB GiB TiB; percentages use %"
+                .to_string()
+        }
     };
     (
         codes::BAD_LITERAL,

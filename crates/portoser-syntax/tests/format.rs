@@ -34,9 +34,15 @@ fn the_sketch_is_stable() {
 
 #[test]
 fn every_comment_survives() {
-    for text in [include_str!("corpus/messy.pbk"), include_str!("corpus/sketch.pbk")] {
+    for text in [
+        include_str!("corpus/messy.pbk"),
+        include_str!("corpus/sketch.pbk"),
+    ] {
         let out = fmt(text);
-        let comments: Vec<&str> = text.lines().filter_map(|l| l.find('#').map(|i| l[i..].trim_end())).collect();
+        let comments: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.find('#').map(|i| l[i..].trim_end()))
+            .collect();
         assert!(!comments.is_empty());
         for c in comments {
             assert!(out.contains(c), "lost comment {c:?} in:\n{out}");
@@ -54,7 +60,11 @@ fn refuses_broken_code() {
 fn same_shape_sees_real_differences() {
     let mut d = Diagnostics::new();
     let a = parse_text("hook after deploy of api { wait(10s) }", FileId(0), &mut d);
-    let b = parse_text("hook after deploy of api {\n  wait(10s)\n}\n", FileId(0), &mut d);
+    let b = parse_text(
+        "hook after deploy of api {\n  wait(10s)\n}\n",
+        FileId(0),
+        &mut d,
+    );
     let c = parse_text("hook after deploy of api { wait(11s) }", FileId(0), &mut d);
     assert!(a.same_shape(&b));
     assert!(!a.same_shape(&c));

@@ -29,7 +29,10 @@ fn keywords_in_sync() {
 
 #[test]
 fn every_keyword_is_exercised_by_the_corpus() {
-    let corpus = concat!(include_str!("corpus/sketch.pbk"), include_str!("corpus/messy.pbk"));
+    let corpus = concat!(
+        include_str!("corpus/sketch.pbk"),
+        include_str!("corpus/messy.pbk")
+    );
     let mut d = Diagnostics::new();
     parse_text(corpus, FileId(0), &mut d);
     assert!(d.is_empty(), "{:?}", d.into_sorted());

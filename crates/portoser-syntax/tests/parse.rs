@@ -11,7 +11,11 @@ pub fn check(text: &str) -> (portoser_syntax::ast::File, String, Vec<&'static st
     let file = parse(&map, id, &mut diags);
     let sorted = diags.into_sorted();
     let codes = sorted.iter().map(|d| d.code).collect();
-    (file, render_all(&map, &sorted, RenderOptions::default()), codes)
+    (
+        file,
+        render_all(&map, &sorted, RenderOptions::default()),
+        codes,
+    )
 }
 
 #[test]
@@ -29,15 +33,24 @@ fn the_sketch_parses_without_errors() {
             ItemKind::Import(_) => "import",
         })
         .collect();
-    assert_eq!(kinds, ["import", "allow", "rule", "hook", "hook", "playbook", "rule", "rule"]);
+    assert_eq!(
+        kinds,
+        [
+            "import", "allow", "rule", "hook", "hook", "playbook", "rule", "rule"
+        ]
+    );
     let learned = &file.items[6];
     assert_eq!(learned.annotations.len(), 2);
     assert_eq!(learned.annotations[0].args.len(), 6);
-    let ItemKind::Rule(r) = &file.items[2].kind else { panic!("not a rule") };
+    let ItemKind::Rule(r) = &file.items[2].kind else {
+        panic!("not a rule")
+    };
     assert_eq!(r.on.name, "deploy");
     assert_eq!(r.clauses.len(), 3);
     assert_eq!(r.body.stmts.len(), 3);
-    assert!(matches!(&r.body.stmts[2].kind, StmtKind::Call(c) if !c.parens && c.callee.name == "retry"));
+    assert!(
+        matches!(&r.body.stmts[2].kind, StmtKind::Call(c) if !c.parens && c.callee.name == "retry")
+    );
 }
 
 #[test]
@@ -49,23 +62,39 @@ fn spans_are_bytes_of_the_source() {
     let text = "hook after deploy of api { wait(5s) }";
     let (file2, rendered2, _) = check(text);
     assert_eq!(rendered2, "");
-    let ItemKind::Hook(h) = &file2.items[0].kind else { panic!("not a hook") };
+    let ItemKind::Hook(h) = &file2.items[0].kind else {
+        panic!("not a hook")
+    };
     assert_eq!(&text[h.service.span.range()], "api");
-    let StmtKind::Call(c) = &h.body.stmts[0].kind else { panic!("not a call") };
+    let StmtKind::Call(c) = &h.body.stmts[0].kind else {
+        panic!("not a call")
+    };
     assert_eq!(&text[c.args[0].value.span.range()], "5s");
-    assert!(matches!(c.args[0].value.kind, ExprKind::Literal(Literal::Duration { millis: 5000, .. })));
+    assert!(matches!(
+        c.args[0].value.kind,
+        ExprKind::Literal(Literal::Duration { millis: 5000, .. })
+    ));
     drop(file);
 }
 
 #[test]
 fn precedence_and_non_associative_comparisons() {
-    let (file, rendered, _) = check("rule r { on deploy failed when a or b and not c == 1 + 2 do { retry } }");
+    let (file, rendered, _) =
+        check("rule r { on deploy failed when a or b and not c == 1 + 2 do { retry } }");
     assert_eq!(rendered, "");
-    let ItemKind::Rule(r) = &file.items[0].kind else { panic!("not a rule") };
-    let portoser_syntax::ast::Clause::When(e) = &r.clauses[0] else { panic!("not when") };
-    let ExprKind::Binary(op, _, rhs) = &e.kind else { panic!("not binary") };
+    let ItemKind::Rule(r) = &file.items[0].kind else {
+        panic!("not a rule")
+    };
+    let portoser_syntax::ast::Clause::When(e) = &r.clauses[0] else {
+        panic!("not when")
+    };
+    let ExprKind::Binary(op, _, rhs) = &e.kind else {
+        panic!("not binary")
+    };
     assert_eq!(op.as_str(), "or");
-    let ExprKind::Binary(op, _, rhs) = &rhs.kind else { panic!("not binary") };
+    let ExprKind::Binary(op, _, rhs) = &rhs.kind else {
+        panic!("not binary")
+    };
     assert_eq!(op.as_str(), "and");
     assert!(matches!(&rhs.kind, ExprKind::Unary(..)));
     let (_, rendered, codes) = check("rule r { on deploy failed when a == b == c do { retry } }");
@@ -81,5 +110,9 @@ fn three_independent_errors_are_all_reported() {
     let (file, rendered, codes) = check(text);
     assert_eq!(codes, ["E0205", "E0204", "E0207"], "{rendered}");
     assert!(rendered.contains("did you mean `rule`?"), "{rendered}");
-    assert!(file.items.iter().any(|i| i.name().is_some_and(|n| n.name == "ok")));
+    assert!(
+        file.items
+            .iter()
+            .any(|i| i.name().is_some_and(|n| n.name == "ok"))
+    );
 }

@@ -6,7 +6,16 @@ use portoser_syntax::{format, parse_text};
 use proptest::prelude::*;
 
 fn ws() -> impl Strategy<Value = String> {
-    prop::sample::select(vec![" ", "  ", "\n", "\n\n  ", " # note\n", "\n# own line\n", "\t"]).prop_map(String::from)
+    prop::sample::select(vec![
+        " ",
+        "  ",
+        "\n",
+        "\n\n  ",
+        " # note\n",
+        "\n# own line\n",
+        "\t",
+    ])
+    .prop_map(String::from)
 }
 
 fn sep() -> impl Strategy<Value = String> {
@@ -14,22 +23,38 @@ fn sep() -> impl Strategy<Value = String> {
 }
 
 fn name() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["a", "host", "service", "s1", "port_in_use", "_x"]).prop_map(String::from)
+    prop::sample::select(vec!["a", "host", "service", "s1", "port_in_use", "_x"])
+        .prop_map(String::from)
 }
 
 fn literal() -> impl Strategy<Value = String> {
     prop_oneof![
         (0u32..5000).prop_map(|n| n.to_string()),
         prop::sample::select(vec![
-            "true", "false", "10s", "500ms", "2m", "1h", "1d", "512MiB", "10GB", "1KiB", "90%", "0%",
-            "\"a b\"", "\"q\\\"x\"", "\"t\\tn\\n\\\\\"",
+            "true",
+            "false",
+            "10s",
+            "500ms",
+            "2m",
+            "1h",
+            "1d",
+            "512MiB",
+            "10GB",
+            "1KiB",
+            "90%",
+            "0%",
+            "\"a b\"",
+            "\"q\\\"x\"",
+            "\"t\\tn\\n\\\\\"",
         ])
         .prop_map(String::from),
     ]
 }
 
+/// Anything with a space might be an operator expression: parenthesise it as an operand
+/// (comparisons do not chain, so the generator must not produce `a == b == c`).
 fn is_compound(e: &str) -> bool {
-    e.contains(' ') && !(e.starts_with('(') || e.starts_with('[') || e.starts_with('"'))
+    e.contains(' ')
 }
 
 fn paren(e: String) -> String {
@@ -39,22 +64,32 @@ fn paren(e: String) -> String {
 fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![name(), literal()];
     leaf.prop_recursive(3, 24, 3, |inner| {
-        let op = prop::sample::select(vec!["or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "+", "-"]);
+        let op = prop::sample::select(vec![
+            "or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "+", "-",
+        ]);
         prop_oneof![
-            (inner.clone(), op, inner.clone(), ws())
-                .prop_map(|(a, op, b, w)| format!("{}{w}{op} {}", paren(a), paren(b))),
+            (inner.clone(), op, inner.clone(), ws()).prop_map(|(a, op, b, w)| format!(
+                "{}{w}{op} {}",
+                paren(a),
+                paren(b)
+            )),
             inner.clone().prop_map(|a| format!("not {}", paren(a))),
             inner.clone().prop_map(|a| format!("-{}", paren(a))),
             inner.clone().prop_map(|a| format!("({a})")),
             (name(), name()).prop_map(|(a, f)| format!("{a}.{f}")),
-            prop::collection::vec(inner.clone(), 0..3).prop_map(|xs| format!("[{}]", xs.join(", "))),
-            (name(), prop::collection::vec((prop::option::of(name()), inner), 0..3)).prop_map(|(f, args)| {
-                let args: Vec<String> = args
-                    .into_iter()
-                    .map(|(n, v)| n.map_or(v.clone(), |n| format!("{n}:{v}")))
-                    .collect();
-                format!("{f}( {} )", args.join(" ,"))
-            }),
+            prop::collection::vec(inner.clone(), 0..3)
+                .prop_map(|xs| format!("[{}]", xs.join(", "))),
+            (
+                name(),
+                prop::collection::vec((prop::option::of(name()), inner), 0..3)
+            )
+                .prop_map(|(f, args)| {
+                    let args: Vec<String> = args
+                        .into_iter()
+                        .map(|(n, v)| n.map_or(v.clone(), |n| format!("{n}:{v}")))
+                        .collect();
+                    format!("{f}( {} )", args.join(" ,"))
+                }),
         ]
     })
 }
@@ -64,22 +99,33 @@ fn stmts() -> impl Strategy<Value = String> {
         name(),
         (name(), expr()).prop_map(|(f, e)| format!("{f}({e}, grace: 10s)")),
         (name(), expr()).prop_map(|(n, e)| format!("let {n} ={e}")),
-        (expr(), expr(), prop::option::of(expr()))
-            .prop_map(|(t, c, to)| format!("run on {t}: {c}{}", to.map_or(String::new(), |t| format!(" timeout {t}")))),
+        (expr(), expr(), prop::option::of(expr())).prop_map(|(t, c, to)| format!(
+            "run on {t}: {c}{}",
+            to.map_or(String::new(), |t| format!(" timeout {t}"))
+        )),
     ];
     let list = |s: BoxedStrategy<String>| {
-        prop::collection::vec((s, sep()), 0..4)
-            .prop_map(|v| v.into_iter().map(|(s, w)| format!("{s}{w}")).collect::<String>())
+        prop::collection::vec((s, sep()), 0..4).prop_map(|v| {
+            v.into_iter()
+                .map(|(s, w)| format!("{s}{w}"))
+                .collect::<String>()
+        })
     };
     let leaf = list(simple.boxed());
     leaf.prop_recursive(2, 12, 2, move |inner| {
         let block = inner.prop_map(|b| format!("{{ {b} }}"));
         prop_oneof![
             (name(), expr(), prop::option::of(expr()), block.clone()).prop_map(|(v, it, w, b)| {
-                format!("for {v} in {it}{} {b}\n", w.map_or(String::new(), |w| format!(" where {w}")))
+                format!(
+                    "for {v} in {it}{} {b}\n",
+                    w.map_or(String::new(), |w| format!(" where {w}"))
+                )
             }),
             (expr(), block.clone(), prop::option::of(block)).prop_map(|(c, t, e)| {
-                format!("if {c} {t}{}\n", e.map_or(String::new(), |e| format!(" else {e}")))
+                format!(
+                    "if {c} {t}{}\n",
+                    e.map_or(String::new(), |e| format!(" else {e}"))
+                )
             }),
         ]
     })
@@ -99,7 +145,8 @@ fn item() -> impl Strategy<Value = String> {
 }
 
 fn source() -> impl Strategy<Value = String> {
-    prop::collection::vec((item(), ws()), 1..4).prop_map(|v| v.into_iter().map(|(i, w)| format!("{i}\n{w}")).collect())
+    prop::collection::vec((item(), ws()), 1..4)
+        .prop_map(|v| v.into_iter().map(|(i, w)| format!("{i}\n{w}")).collect())
 }
 
 proptest! {

@@ -4,7 +4,9 @@
 mod expr;
 mod printer;
 
-use crate::ast::{Annotation, Arg, Block, Clause, File, If, Item, ItemKind, Stmt, StmtKind, TypeExpr};
+use crate::ast::{
+    Annotation, Arg, Block, Clause, File, If, Item, ItemKind, Stmt, StmtKind, TypeExpr,
+};
 use expr::{args, expr, string};
 use printer::Printer;
 
@@ -17,7 +19,11 @@ pub fn print(file: &File, text: &str, comments: Vec<crate::token::Comment>) -> S
         print_item(&mut p, item);
     }
     let out = p.finish();
-    if out.trim().is_empty() { String::new() } else { out }
+    if out.trim().is_empty() {
+        String::new()
+    } else {
+        out
+    }
 }
 
 fn print_item(p: &mut Printer<'_>, item: &Item) {
@@ -36,7 +42,10 @@ fn print_item(p: &mut Printer<'_>, item: &Item) {
             for c in &r.clauses {
                 let (src, text) = match c {
                     Clause::When(e) => (e.span.start, format!("when {}", expr(e))),
-                    Clause::Let(l) => (l.name.span.start, format!("let {} = {}", l.name.name, expr(&l.value))),
+                    Clause::Let(l) => (
+                        l.name.span.start,
+                        format!("let {} = {}", l.name.name, expr(&l.value)),
+                    ),
                 };
                 keep_blank(p, src);
                 p.line(src, &text);
@@ -48,7 +57,12 @@ fn print_item(p: &mut Printer<'_>, item: &Item) {
             p.close(item.span.end.saturating_sub(1), "}");
         }
         ItemKind::Hook(h) => {
-            let head = format!("hook {} {} of {}", h.timing.as_str(), h.event.name, h.service.name);
+            let head = format!(
+                "hook {} {} of {}",
+                h.timing.as_str(),
+                h.event.name,
+                h.service.name
+            );
             block(p, start, &head, &h.body);
         }
         ItemKind::Playbook(pb) => {
@@ -62,7 +76,10 @@ fn print_item(p: &mut Printer<'_>, item: &Item) {
         }
         ItemKind::Allow(a) => {
             let services: Vec<&str> = a.services.iter().map(|s| s.name.as_str()).collect();
-            p.line(start, &format!("allow {} for {}", a.capability.name, services.join(", ")));
+            p.line(
+                start,
+                &format!("allow {} for {}", a.capability.name, services.join(", ")),
+            );
         }
         ItemKind::Import(i) => p.line(start, &format!("import {}", string(&i.path))),
     }

@@ -43,7 +43,10 @@ impl<'a> Printer<'a> {
     /// Where the word just before `offset` starts (the `do` before a rule's block).
     pub fn word_before(&self, offset: u32) -> u32 {
         let head = self.text.get(..offset as usize).unwrap_or("").trim_end();
-        let word = head.len() - head.trim_end_matches(|c: char| c.is_ascii_alphanumeric()).len();
+        let word = head.len()
+            - head
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric())
+                .len();
         (head.len() - word) as u32
     }
 
@@ -61,14 +64,22 @@ impl<'a> Printer<'a> {
             self.lines.push(String::new());
         }
         self.pending_blank = false;
-        self.lines.push(format!("{}{}", "  ".repeat(self.indent), text));
+        self.lines
+            .push(format!("{}{}", "  ".repeat(self.indent), text));
     }
 
     /// Prints the comments that come before `offset` in the source.
     pub fn comments_before(&mut self, offset: u32) {
-        while let Some(c) = self.comments.get(self.next).filter(|c| c.start < offset).cloned() {
+        while let Some(c) = self
+            .comments
+            .get(self.next)
+            .filter(|c| c.start < offset)
+            .cloned()
+        {
             self.next += 1;
-            let attach = !c.own_line && !self.trailing_used && self.last_code.is_some_and(|i| i + 1 == self.lines.len());
+            let attach = !c.own_line
+                && !self.trailing_used
+                && self.last_code.is_some_and(|i| i + 1 == self.lines.len());
             if let (true, Some(line)) = (attach, self.lines.last_mut()) {
                 line.push_str("  ");
                 line.push_str(&c.text);

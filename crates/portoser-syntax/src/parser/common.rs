@@ -53,7 +53,10 @@ where
 }
 
 /// `(a, name: b)`, shared by calls and annotations.
-pub fn args<'t, 's: 't, I, P>(file: FileId, expr: P) -> impl Parser<'t, I, Vec<Arg>, Err<'t, 's>> + Clone
+pub fn args<'t, 's: 't, I, P>(
+    file: FileId,
+    expr: P,
+) -> impl Parser<'t, I, Vec<Arg>, Err<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
     P: Parser<'t, I, crate::ast::Expr, Err<'t, 's>> + Clone,

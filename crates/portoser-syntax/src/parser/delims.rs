@@ -6,7 +6,11 @@ use crate::lexer::Spanned;
 use crate::token::Token;
 use portoser_diag::{Diagnostic, Diagnostics, FileId, Span};
 
-const PAIRS: &[(&str, &str, &str)] = &[("{", "}", "block"), ("(", ")", "parenthesis"), ("[", "]", "list")];
+const PAIRS: &[(&str, &str, &str)] = &[
+    ("{", "}", "block"),
+    ("(", ")", "parenthesis"),
+    ("[", "]", "list"),
+];
 
 pub fn is_closer(t: Option<&Token<'_>>) -> bool {
     matches!(t, Some(Token::Punct(p)) if PAIRS.iter().any(|(_, c, _)| c == p))
@@ -54,8 +58,13 @@ fn unclosed(open: &str, at: Span, before: Option<Span>) -> Diagnostic {
         .at(at, format!("this {what} is never closed"));
     match before {
         Some(s) => d
-            .with_label(s, format!("expected `{close}` to close the {what} before this"))
+            .with_label(
+                s,
+                format!("expected `{close}` to close the {what} before this"),
+            )
             .with_help(format!("add `{close}` where the {what} ends")),
-        None => d.with_help(format!("add `{close}` where the {what} ends (the file ended first)")),
+        None => d.with_help(format!(
+            "add `{close}` where the {what} ends (the file ended first)"
+        )),
     }
 }

@@ -35,16 +35,34 @@ fn join(items: &[String]) -> String {
 
 pub fn convert(err: &Rich<'_, Token<'_>>, file: FileId) -> Diagnostic {
     let span = sp(file, *err.span());
-    let found = err.found().map_or("end of file".to_string(), |t| t.to_string());
+    let found = err
+        .found()
+        .map_or("end of file".to_string(), |t| t.to_string());
     let mut expected: Vec<String> = err.expected().filter_map(expected_name).collect();
     expected.sort();
     expected.dedup();
     if expected.iter().any(|e| e == ITEM_LABEL) {
         return not_an_item(err.found(), &found, span);
     }
-    // Prefer the label over the tokens it stands for, and keep the list short.
-    let list = join(&expected);
-    let mut d = Diagnostic::error(codes::UNEXPECTED, format!("unexpected {found}, expected {list}"));
+    // An expression could always continue with an operator: say so once, not twelve times.
+    const OPS: &[&str] = &[
+        "`!=`", "`+`", "`-`", "`.`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`and`", "`in`", "`or`",
+    ];
+    let mut shown: Vec<String> = expected
+        .iter()
+        .filter(|e| !OPS.contains(&e.as_str()))
+        .cloned()
+        .collect();
+    if shown.len() + 3 < expected.len() {
+        shown.push("an operator".into());
+    } else {
+        shown = expected.clone();
+    }
+    let list = join(&shown);
+    let mut d = Diagnostic::error(
+        codes::UNEXPECTED,
+        format!("unexpected {found}, expected {list}"),
+    );
     let block_open = err
         .contexts()
         .filter(|(l, _)| matches!(l, RichPattern::Label(l) if l == "a block"))
@@ -58,18 +76,21 @@ pub fn convert(err: &Rich<'_, Token<'_>>, file: FileId) -> Diagnostic {
         }
         _ => d = d.at(span, format!("expected {list}")),
     }
-    if let Some(Token::Punct("=")) = err.found() {
-        if expected.iter().any(|e| e == "`==`") {
-            d = d.with_help("compare with `==`; `=` only binds a name in `let`");
-        }
+    if let Some(Token::Punct("=")) = err.found()
+        && expected.iter().any(|e| e == "`==`")
+    {
+        d = d.with_help("compare with `==`; `=` only binds a name in `let`");
     }
     d
 }
 
 fn not_an_item(tok: Option<&Token<'_>>, found: &str, span: Span) -> Diagnostic {
-    let d = Diagnostic::error(codes::NOT_AN_ITEM, format!("expected an item, found {found}"))
-        .at(span, "not an item")
-        .with_note("a playbook file holds `rule`, `hook`, `playbook`, `allow` and `import` items");
+    let d = Diagnostic::error(
+        codes::NOT_AN_ITEM,
+        format!("expected an item, found {found}"),
+    )
+    .at(span, "not an item")
+    .with_note("a playbook file holds `rule`, `hook`, `playbook`, `allow` and `import` items");
     match tok {
         Some(Token::Ident(w)) => d.with_suggestion(did_you_mean(w, ITEM_KEYWORDS.iter().copied())),
         _ => d,

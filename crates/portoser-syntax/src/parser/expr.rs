@@ -23,16 +23,17 @@ where
             Token::Percent(p) => Literal::Percent(p),
         }
         .map(ExprKind::Literal);
-        let name_or_call = ident(file)
-            .then(args(file, expr.clone()).or_not())
-            .map(|(callee, args)| match args {
-                Some(args) => ExprKind::Call(Call {
-                    callee,
-                    args,
-                    parens: true,
-                }),
-                None => ExprKind::Name(callee.name),
-            });
+        let name_or_call =
+            ident(file)
+                .then(args(file, expr.clone()).or_not())
+                .map(|(callee, args)| match args {
+                    Some(args) => ExprKind::Call(Call {
+                        callee,
+                        args,
+                        parens: true,
+                    }),
+                    None => ExprKind::Name(callee.name),
+                });
         let list = expr
             .clone()
             .separated_by(punct(","))
@@ -50,10 +51,13 @@ where
                 span: sp(file, e.span()),
             })
             .labelled("an expression");
-        let postfix = atom.foldl_with(punct(".").ignore_then(label(file)).repeated(), move |a, f, e| Expr {
-            kind: ExprKind::Field(Box::new(a), f),
-            span: sp(file, e.span()),
-        });
+        let postfix = atom.foldl_with(
+            punct(".").ignore_then(label(file)).repeated(),
+            move |a, f, e| Expr {
+                kind: ExprKind::Field(Box::new(a), f),
+                span: sp(file, e.span()),
+            },
+        );
         let neg = punct("-")
             .to(UnaryOp::Neg)
             .repeated()
@@ -61,7 +65,13 @@ where
                 kind: ExprKind::Unary(op, Box::new(a)),
                 span: sp(file, e.span()),
             });
-        let sum = binary_layer(file, neg, punct("+").to(BinaryOp::Add).or(punct("-").to(BinaryOp::Sub)));
+        let sum = binary_layer(
+            file,
+            neg,
+            punct("+")
+                .to(BinaryOp::Add)
+                .or(punct("-").to(BinaryOp::Sub)),
+        );
         let cmp_op = choice((
             punct("==").to(BinaryOp::Eq),
             punct("!=").to(BinaryOp::Ne),

@@ -56,7 +56,9 @@ where
 
 type ItemKindParser<'t, 's, I> = Boxed<'t, 't, I, ItemKind, Err<'t, 's>>;
 
-fn rule<'t, 's: 't, I>(file: FileId) -> impl Parser<'t, I, (Option<ItemKind>, Vec<Diagnostic>), Err<'t, 's>> + Clone
+fn rule<'t, 's: 't, I>(
+    file: FileId,
+) -> impl Parser<'t, I, (Option<ItemKind>, Vec<Diagnostic>), Err<'t, 's>> + Clone
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
@@ -88,20 +90,27 @@ where
                 return (None, Vec::new());
             };
             let mut diags = Vec::new();
-            let brace = portoser_diag::Span::new(file, span.start as usize, span.start as usize + 1);
+            let brace =
+                portoser_diag::Span::new(file, span.start as usize, span.start as usize + 1);
             if on.is_none() {
                 diags.push(
-                    Diagnostic::error(codes::INCOMPLETE_RULE, format!("rule `{}` has no `on` clause", name.name))
-                        .at(name.span, "this rule never wakes up")
-                        .with_help("start the rule with `on EVENT failed`, e.g. `on deploy failed`"),
+                    Diagnostic::error(
+                        codes::INCOMPLETE_RULE,
+                        format!("rule `{}` has no `on` clause", name.name),
+                    )
+                    .at(name.span, "this rule never wakes up")
+                    .with_help("start the rule with `on EVENT failed`, e.g. `on deploy failed`"),
                 );
             }
             if do_.is_none() {
                 diags.push(
-                    Diagnostic::error(codes::INCOMPLETE_RULE, format!("rule `{}` has no `do` block", name.name))
-                        .at(name.span, "this rule does nothing")
-                        .with_label(brace, "rule body starts here")
-                        .with_help("end the rule with `do { ... }`: the actions that fix the failure"),
+                    Diagnostic::error(
+                        codes::INCOMPLETE_RULE,
+                        format!("rule `{}` has no `do` block", name.name),
+                    )
+                    .at(name.span, "this rule does nothing")
+                    .with_label(brace, "rule body starts here")
+                    .with_help("end the rule with `do { ... }`: the actions that fix the failure"),
                 );
             }
             let on = on.unwrap_or_else(|| Ident {
@@ -196,8 +205,18 @@ where
     kw("allow")
         .ignore_then(ident(file))
         .then_ignore(kw("for"))
-        .then(ident(file).separated_by(punct(",")).at_least(1).collect::<Vec<_>>())
-        .map(|(capability, services)| ItemKind::Allow(Allow { capability, services }))
+        .then(
+            ident(file)
+                .separated_by(punct(","))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .map(|(capability, services)| {
+            ItemKind::Allow(Allow {
+                capability,
+                services,
+            })
+        })
 }
 
 fn import<'t, 's: 't, I>(file: FileId) -> impl Parser<'t, I, ItemKind, Err<'t, 's>> + Clone

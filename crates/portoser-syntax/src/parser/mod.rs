@@ -15,7 +15,12 @@ use chumsky::prelude::*;
 use common::{Err, skip_one};
 use portoser_diag::{Diagnostics, FileId};
 
-pub fn parse_tokens(tokens: &[Spanned<'_>], len: usize, file: FileId, diags: &mut Diagnostics) -> File {
+pub fn parse_tokens(
+    tokens: &[Spanned<'_>],
+    len: usize,
+    file: FileId,
+    diags: &mut Diagnostics,
+) -> File {
     let unclosed = delims::check(tokens, file, diags);
     let eoi = SimpleSpan::from(len..len);
     let (out, errs) = file_parser(file)

@@ -74,7 +74,13 @@ where
                 .ignore_then(e.clone())
                 .then(block.clone())
                 .then(kw("else").ignore_then(block.clone().or(else_if)).or_not())
-                .map(|((cond, then), otherwise)| StmtKind::If(If { cond, then, otherwise }))
+                .map(|((cond, then), otherwise)| {
+                    StmtKind::If(If {
+                        cond,
+                        then,
+                        otherwise,
+                    })
+                })
         });
         let stmt = choice((let_(file).map(StmtKind::Let), run, for_, if_, call))
             .map_with(move |kind, ex| Stmt {
