@@ -116,3 +116,13 @@ fn three_independent_errors_are_all_reported() {
             .any(|i| i.name().is_some_and(|n| n.name == "ok"))
     );
 }
+
+#[test]
+fn an_error_in_a_block_points_at_its_opening_brace() {
+    let (_, rendered, codes) = check("hook after deploy of api {\n  wait(1) =\n}\n");
+    assert_eq!(codes, ["E0205"], "{rendered}");
+    assert!(
+        rendered.contains("expected `}` to close the block opened here"),
+        "{rendered}"
+    );
+}
