@@ -2,4 +2,8 @@
 
 mod support;
 
+mod codes;
+mod files;
+mod snapshots;
+mod speed;
 mod stdlib;
