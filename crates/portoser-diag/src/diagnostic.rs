@@ -150,7 +150,11 @@ impl Diagnostics {
 
     /// Sorted by place and code; exact duplicates (same code, span, message) removed.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.message.cmp(&b.message)));
+        self.items.sort_by(|a, b| {
+            a.sort_key()
+                .cmp(&b.sort_key())
+                .then(a.message.cmp(&b.message))
+        });
         self.items
             .dedup_by(|a, b| a.code == b.code && a.primary == b.primary && a.message == b.message);
         self.items

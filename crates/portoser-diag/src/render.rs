@@ -70,7 +70,10 @@ fn render_with(cache: &mut MapCache<'_>, d: &Diagnostic, options: RenderOptions)
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
     };
-    let span = |s: crate::Span| (s.file, s.range());
+    // ariadne slices the text by these ranges: a range off a character boundary or past the
+    // end would panic inside it, so every span is snapped to boundaries first.
+    let map = cache.map;
+    let span = |s: crate::Span| (s.file, snap(map, s));
     let config = Config::default()
         .with_index_type(IndexType::Byte)
         .with_color(options.color);
@@ -105,6 +108,23 @@ fn render_with(cache: &mut MapCache<'_>, d: &Diagnostic, options: RenderOptions)
     String::from_utf8_lossy(&bytes).trim_end().to_string()
 }
 
+/// The span's range widened to character boundaries and clamped to the file.
+fn snap(map: &SourceMap, span: crate::Span) -> std::ops::Range<usize> {
+    let Some(file) = map.get(span.file) else {
+        return 0..0;
+    };
+    let text = &file.text;
+    let mut start = (span.start as usize).min(text.len());
+    let mut end = (span.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
 fn render_unlocated(d: &Diagnostic) -> String {
     let kind = match d.severity {
         Severity::Error => "Error",
@@ -128,15 +148,32 @@ mod tests {
     #[test]
     fn renders_code_message_labels_and_help_without_colour() {
         let mut map = SourceMap::new();
-        let id = map.add("registry.yml", "services:\n  api:\n    port: 99999\n", Origin::Project);
+        let id = map.add(
+            "registry.yml",
+            "services:\n  api:\n    port: 99999\n",
+            Origin::Project,
+        );
         let d = Diagnostic::error("E0105", "port 99999 is out of range")
-            .at(Span::new(id, 33, 38), "not a port")
+            .at(Span::new(id, 27, 32), "not a port")
             .with_help("use a port between 1 and 65535");
         let text = render(&map, &d, RenderOptions::default());
-        assert!(text.contains("[E0105] Error: port 99999 is out of range"), "{text}");
+        assert!(
+            text.contains("[E0105] Error: port 99999 is out of range"),
+            "{text}"
+        );
         assert!(text.contains("registry.yml:3:11"), "{text}");
         assert!(text.contains("not a port"), "{text}");
         assert!(text.contains("use a port between 1 and 65535"), "{text}");
         assert!(!text.contains('\u{1b}'), "no colour codes: {text}");
+    }
+
+    #[test]
+    fn spans_inside_characters_or_past_the_end_do_not_panic() {
+        let mut map = SourceMap::new();
+        let id = map.add("x.pbk", "é\u{fffd}x", Origin::Project);
+        for (start, end) in [(1, 2), (3, 4), (0, 99), (50, 60)] {
+            let d = Diagnostic::error("E0201", "m").at(Span::new(id, start, end), "here");
+            assert!(render(&map, &d, RenderOptions::default()).contains("E0201"));
+        }
     }
 }

@@ -1,0 +1,111 @@
+//! The command line, declared with clap. `--help` texts are the user's first documentation:
+//! they state the exit-code contract and anything not finished yet.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (for `plan --detailed-exitcode`: success and no changes)
+  1  problems found: errors in the registry or playbooks, a file that cannot be read,
+     `fmt --check` found unformatted files
+  2  usage error (bad flags or arguments); with `plan --detailed-exitcode`: the plan has changes
+
+Not yet available (planned): apply, status, start/stop/restart, logs, hosts, registry edits,
+heal/diagnose, vault, certs, caddy, serve, lsp. See README.md.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "portoser",
+    version,
+    about = "Typed, parallel deployments for fleets of plain SSH hosts",
+    long_about = "Compiles registry.yml and .pbk playbooks into a typed deployment plan.\n\
+                  A project directory holds registry.yml and playbooks/.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Project directory (holds registry.yml and playbooks/)
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Registry file [default: DIR/registry.yml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// When to use colour (auto: on a terminal and when NO_COLOR is unset)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check registry.yml, playbooks/ and the stdlib: every problem at once, located
+    Check {
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Show what apply would do, against the recorded state (.portoser/state.db)
+    Plan {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+        /// Save the plan (JSON, pinned to its inputs and the state serial; no secret values)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Exit 0 when there are no changes, 1 on error, 2 when the plan has changes
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Format .pbk files (default: every file under playbooks/)
+    Fmt {
+        /// Do not write; exit 1 and list the files that are not formatted
+        #[arg(long)]
+        check: bool,
+        files: Vec<PathBuf>,
+    },
+    /// Explain a diagnostic code, with a wrong and a fixed example
+    Explain {
+        /// A code such as E0201
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its summary
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print the plan graph (nodes and their dependencies)
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}

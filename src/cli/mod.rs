@@ -1,0 +1,68 @@
+//! The command-line interface: the only place that prints or exits.
+
+mod args;
+mod check;
+mod explain;
+mod fmt;
+mod output;
+mod plan;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+pub use output::Output;
+
+/// The exit-code contract (also in `--help` and docs/cli.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Problems = 1,
+    /// A usage error, or (with `plan --detailed-exitcode`) a plan with changes.
+    UsageOrChanges = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+pub fn main() -> ExitCode {
+    run(std::env::args_os()).into()
+}
+
+/// Runs one command line; public so tests can drive the CLI in-process.
+pub fn run<I, T>(args: I) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::UsageOrChanges
+            } else {
+                Exit::Ok
+            };
+        }
+    };
+    let out = Output::new(cli.global.color);
+    let paths = crate::project::ProjectPaths::new(
+        cli.global.dir.as_deref(),
+        cli.global.registry.as_deref(),
+    );
+    match cli.command {
+        Command::Check { format } => check::run(&paths, format, &out),
+        Command::Plan {
+            format,
+            out: save,
+            detailed_exitcode,
+        } => plan::run(&paths, format, save.as_deref(), detailed_exitcode, &out),
+        Command::Fmt { check, files } => fmt::run(&paths, check, &files, &out),
+        Command::Explain { code, list } => explain::run(code.as_deref(), list, &out),
+        Command::Graph { format } => plan::graph(&paths, format, &out),
+    }
+}
