@@ -69,10 +69,7 @@ impl<'s> Lexer<'s, '_> {
             } else if c.is_ascii_digit() {
                 self.number();
             } else if c.is_ascii_alphabetic() || c == '_' {
-                let len = self
-                    .rest()
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(self.rest().len());
+                let len = ident_len(self.rest());
                 let word = &self.rest()[..len];
                 self.pos += len;
                 let tok = keyword(word).map_or(Token::Ident(word), Token::Kw);
@@ -228,5 +225,38 @@ impl<'s> Lexer<'s, '_> {
             },
         );
         self.push(tok, start);
+    }
+}
+
+/// Length of the name at the start of `text`. Names may contain `-` between word characters
+/// (`api-gateway`, `svc-01`) because registry names do; `a - b` with spaces is subtraction.
+fn ident_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if word(bytes[i])
+            || (bytes[i] == b'-' && i > 0 && bytes.get(i + 1).is_some_and(|b| word(*b)))
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod ident_tests {
+    use super::ident_len;
+
+    #[test]
+    fn names_may_contain_inner_hyphens() {
+        assert_eq!(ident_len("api-gateway {"), 11);
+        assert_eq!(ident_len("svc-00001)"), 9);
+        assert_eq!(ident_len("a - b"), 1);
+        assert_eq!(ident_len("a- b"), 1);
+        assert_eq!(ident_len("a--b"), 1);
+        assert_eq!(ident_len("x_1"), 3);
     }
 }
