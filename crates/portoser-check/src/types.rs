@@ -191,6 +191,17 @@ impl fmt::Display for Ty {
     }
 }
 
+/// `this is an `Int``, `this is a `Str``: the primary label of a type mismatch.
+pub fn this_is(ty: &Ty) -> String {
+    let text = ty.to_string();
+    let article = if text.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("this is {article} `{text}`")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +235,4 @@ mod tests {
         assert!(comparable(&Ty::Option(Box::new(Ty::Str)), &Ty::Str));
         assert!(!comparable(&Ty::Percent, &Ty::Int));
     }
-}
-
-/// `this is an `Int``, `this is a `Str``: the primary label of a type mismatch.
-pub fn this_is(ty: &Ty) -> String {
-    let text = ty.to_string();
-    let article = if text.starts_with(['A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("this is {article} `{text}`")
 }

@@ -22,10 +22,9 @@ pub fn imports(file: &ast::File) -> Vec<(String, Span)> {
 pub fn resolve_import(importer: &str, target: &str) -> String {
     let importer = importer.replace('\\', "/");
     let dir = importer.rsplit_once('/').map_or("", |(d, _)| d);
-    let joined = if target.starts_with('/') {
-        target.to_string()
-    } else {
-        format!("{dir}/{target}")
+    let joined = match (target.starts_with('/'), dir.is_empty()) {
+        (true, _) | (false, true) => target.to_string(),
+        (false, false) => format!("{dir}/{target}"),
     };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
@@ -37,7 +36,8 @@ pub fn resolve_import(importer: &str, target: &str) -> String {
             p => parts.push(p),
         }
     }
-    parts.join("/")
+    let root = if joined.starts_with('/') { "/" } else { "" };
+    format!("{root}{}", parts.join("/"))
 }
 
 struct Graph {
@@ -163,5 +163,6 @@ mod tests {
             "common/tls.pbk"
         );
         assert_eq!(resolve_import("a.pbk", "./b.pbk"), "b.pbk");
+        assert_eq!(resolve_import("/p/playbooks/a.pbk", "../c.pbk"), "/p/c.pbk");
     }
 }

@@ -35,7 +35,7 @@ impl FileKind {
         let name = file.name.replace('\\', "/");
         if file.origin == Origin::Stdlib || name.starts_with("stdlib/") {
             FileKind::Stdlib
-        } else if name.starts_with("playbooks/learned/") || name.starts_with("learned/") {
+        } else if name.starts_with("playbooks/learned/") || name.contains("/playbooks/learned/") {
             FileKind::Learned
         } else {
             FileKind::Project

@@ -4,6 +4,7 @@ mod support;
 
 mod codes;
 mod files;
+mod fixtures;
 mod snapshots;
 mod speed;
 mod stdlib;
