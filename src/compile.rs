@@ -117,7 +117,7 @@ fn parse_playbooks(
     let mut next_index = 0;
     while let Some(path) = queue.get(next_index).cloned() {
         next_index += 1;
-        let key = project::resolve_import(&path, ".");
+        let key = project::normalize(&path);
         if !seen.insert(key) {
             continue;
         }

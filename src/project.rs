@@ -169,8 +169,14 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
 /// Resolves `import "x.pbk"` relative to the importing file, without touching the disk.
 pub fn resolve_import(importer: &Path, target: &str) -> PathBuf {
     let base = importer.parent().unwrap_or(Path::new(""));
+    normalize(&base.join(target))
+}
+
+/// `a/./b/../c` → `a/c`, lexically (no symlinks resolved): one spelling per file, so a file
+/// reached twice (directly and through an import) is read once.
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
-    for c in base.join(target).components() {
+    for c in path.components() {
         match c {
             Component::ParentDir => {
                 if !out.pop() {
@@ -209,6 +215,18 @@ mod tests {
     fn imports_resolve_relative_to_the_importer() {
         let p = resolve_import(Path::new("proj/playbooks/a.pbk"), "../common/x.pbk");
         assert_eq!(p, PathBuf::from("proj/common/x.pbk"));
+    }
+
+    #[test]
+    fn normalize_keeps_distinct_files_distinct() {
+        assert_ne!(
+            normalize(Path::new("p/a.pbk")),
+            normalize(Path::new("p/b.pbk"))
+        );
+        assert_eq!(
+            normalize(Path::new("./p/x/../a.pbk")),
+            PathBuf::from("p/a.pbk")
+        );
     }
 
     #[test]

@@ -30,10 +30,11 @@ fn print_item(p: &mut Printer<'_>, item: &Item) {
     for a in &item.annotations {
         annotation(p, a);
     }
+    // The item's keyword: after the annotations and any comment trailing them.
     let start = item
         .annotations
         .last()
-        .map_or(item.span.start, |a| a.span.end);
+        .map_or(item.span.start, |a| p.next_code(a.span.end));
     match &item.kind {
         ItemKind::Rule(r) => {
             p.line(start, &format!("rule {} {{", r.name.name));

@@ -50,6 +50,22 @@ impl<'a> Printer<'a> {
         (head.len() - word) as u32
     }
 
+    /// The first offset at or after `offset` that is neither whitespace nor inside a comment:
+    /// where an item's keyword starts after its annotations.
+    pub fn next_code(&self, offset: u32) -> u32 {
+        let mut at = offset as usize;
+        let text = self.text;
+        loop {
+            let rest = text.get(at..).unwrap_or("");
+            let trimmed = rest.trim_start();
+            at += rest.len() - trimmed.len();
+            if !trimmed.starts_with('#') {
+                return at as u32;
+            }
+            at += trimmed.find('\n').unwrap_or(trimmed.len());
+        }
+    }
+
     /// Asks for one blank line before the next line printed (never after an opening line).
     pub fn blank(&mut self) {
         self.pending_blank = true;
@@ -96,7 +112,14 @@ impl<'a> Printer<'a> {
 
     /// Prints a line of code that comes from source offset `src`.
     pub fn line(&mut self, src: u32, text: &str) {
+        let before = self.lines.len();
         self.comments_before(src);
+        // A blank line between an own-line comment and this code (a file's header comment
+        // and its first item) is the user's paragraph break: keep it.
+        let comment_last = self.lines.len() > before && self.last_code.is_none();
+        if comment_last && self.blank_before(src) {
+            self.pending_blank = true;
+        }
         self.push(text);
         self.last_code = Some(self.lines.len() - 1);
         self.trailing_used = false;
