@@ -1,8 +1,8 @@
 //! The terminal rendering: terraform-like markers, grouped per host, no-op services folded
 //! into a count, the summary line last.
 
-use crate::model::{Action, Change, Node, Plan};
-use std::collections::BTreeMap;
+use crate::model::{Action, Node, Plan};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 pub(crate) const NO_CHANGES: &str = "No changes. The fleet matches the registry.";
@@ -37,12 +37,24 @@ pub(crate) struct Item<'a> {
 
 /// Changed services and the Caddy node, grouped by host (hosts sorted, plan order inside).
 pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
+    // Steps per service in one pass over the nodes: looking them up per change would be
+    // quadratic (5,000 services have 20,000 nodes).
+    let mut steps: HashMap<&str, Vec<&str>> = HashMap::new();
+    for node in &plan.nodes {
+        if let Some(service) = node.service.as_deref() {
+            steps.entry(service).or_default().push(step_name(node));
+        }
+    }
     let mut hosts: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        hosts
-            .entry(change.host.as_str())
-            .or_default()
-            .push(service_item(plan, change));
+        let item = Item {
+            title: change.service.clone(),
+            action: change.action,
+            note: change.previous_host.as_ref().map(|h| format!("from {h}")),
+            reasons: &change.reasons,
+            steps: steps.remove(change.service.as_str()).unwrap_or_default(),
+        };
+        hosts.entry(change.host.as_str()).or_default().push(item);
     }
     for node in plan
         .nodes
@@ -60,20 +72,9 @@ pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
     hosts
 }
 
-fn service_item<'a>(plan: &'a Plan, change: &'a Change) -> Item<'a> {
-    let steps = plan
-        .nodes
-        .iter()
-        .filter(|n| n.service.as_deref() == Some(change.service.as_str()))
-        .map(|n: &Node| n.id.rsplit_once('/').map_or(n.id.as_str(), |(_, s)| s))
-        .collect();
-    Item {
-        title: change.service.clone(),
-        action: change.action,
-        note: change.previous_host.as_ref().map(|h| format!("from {h}")),
-        reasons: &change.reasons,
-        steps,
-    }
+/// `api/deploy` → `deploy`.
+fn step_name(node: &Node) -> &str {
+    node.id.rsplit_once('/').map_or(node.id.as_str(), |(_, s)| s)
 }
 
 pub fn human(plan: &Plan, color: bool) -> String {
