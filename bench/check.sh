@@ -12,7 +12,7 @@ out=$(mktemp -d /tmp/portoser-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 cargo build --release --quiet
-bin=target/release/portoser
+bin=${CARGO_TARGET_DIR:-target}/release/portoser
 python3 bench/gen_fleet.py --services "$services" --hosts "$hosts" --playbooks 50 --out "$out" >/dev/null
 printf 'fleet: %s services, %s hosts, 50 playbooks; registry %s bytes\n' \
   "$services" "$hosts" "$(wc -c <"$out/registry.yml")"
