@@ -53,6 +53,7 @@ pub fn plan_at(
         }
     }
     let removed = b.removals(registry, recorded);
+    removal_edges(&mut b, &planned, &removed, recorded);
     caddy::add_reload(&mut b, registry, recorded, &planned, &removed);
     let (order, diagnostics) = order::topological(&b.nodes, &b.deps, registry);
     finish(
@@ -65,6 +66,24 @@ pub fn plan_at(
         inputs_hash,
         created_at,
     )
+}
+
+/// A removed service goes only once every service that used it (its recorded configuration
+/// lists it as a dependency) runs without it: after that dependent is ready and, when it
+/// migrates, after its old instance stopped. Removal nodes have no outgoing edges, so these
+/// edges cannot close a cycle.
+fn removal_edges(b: &mut Builder, planned: &[Planned], removed: &[Removed], recorded: &Recorded) {
+    let nodes: HashMap<&str, usize> = removed.iter().map(|r| (r.name.as_str(), r.node)).collect();
+    for p in planned {
+        let Some(old) = recorded.services.get(&p.name) else {
+            continue;
+        };
+        for dep in &old.config.dependencies {
+            if let Some(&node) = nodes.get(dep.as_str()) {
+                b.edge(p.done, node);
+            }
+        }
+    }
 }
 
 /// What the builder remembers about one registry service.
@@ -82,6 +101,8 @@ pub(crate) struct Planned {
     pub ready: usize,
     /// The first node of a migration's stop-old segment (waits for Caddy).
     pub stop_entry: Option<usize>,
+    /// The service's last node: `ready`, or the end of a migration's stop-old segment.
+    done: usize,
 }
 
 /// A recorded service that left the registry.
@@ -216,6 +237,7 @@ impl Builder {
         self.chain(&chain);
         let entry = chain.get(entry_at).copied().unwrap_or_default();
         let ready = chain.last().copied().unwrap_or_default();
+        let mut done = ready;
         let stop_entry = match (&previous_host, action) {
             (Some(old_host), Action::Migrate) => {
                 let mut stop = hook_nodes(self, Timing::Before, "stop");
@@ -225,6 +247,7 @@ impl Builder {
                 stop.extend(hook_nodes(self, Timing::After, "migrate"));
                 self.edge(ready, stop[0]);
                 self.chain(&stop);
+                done = stop.last().copied().unwrap_or(ready);
                 Some(stop[0])
             }
             _ => None,
@@ -239,6 +262,7 @@ impl Builder {
             entry,
             ready,
             stop_entry,
+            done,
         }
     }
 

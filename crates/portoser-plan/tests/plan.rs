@@ -213,3 +213,27 @@ fn plans_a_large_fleet_quickly() {
     // Debug build on a slow machine; release is far below 100 ms (see docs/plan.md).
     assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
 }
+
+#[test]
+fn a_removed_dependency_waits_for_the_dependents_that_used_it() {
+    // db leaves the registry; api (updated) and worker (migrating pi2 → pi3) used it.
+    let api = port(service("api", "pi1", Engine::Docker), 8080);
+    let worker = service("worker", "pi3", Engine::Docker);
+    let other = port(service("other", "pi1", Engine::Docker), 9000);
+    let reg = registry(vec![api.clone(), worker, other.clone()]);
+    let db = port(service("db", "pi1", Engine::Docker), 5432);
+    let old_api = depends(api, &["db"]);
+    let old_worker = depends(service("worker", "pi2", Engine::Docker), &["db"]);
+    let rec = recorded(&reg, &[&db, &old_api, &old_worker, &other], 3);
+    let plan = plan_at(&reg, &[], &rec, INPUTS, AT);
+    assert!(plan.diagnostics.is_empty());
+    assert_eq!(
+        deps(&plan, "db/remove"),
+        ["api/health", "worker/stop-old@pi2"],
+        "db goes after api runs without it and worker's old instance stopped"
+    );
+    let pos = |id: &str| plan.nodes.iter().position(|n| n.id == id);
+    assert!(pos("api/health") < pos("db/remove"));
+    // A service that never used db does not hold it up.
+    assert!(!deps(&plan, "db/remove").contains(&"other/health"));
+}
