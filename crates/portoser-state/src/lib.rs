@@ -1,5 +1,5 @@
 //! The recorded state: what was applied, per service, in `<project>/.portoser/state.db`
-//! (SQLite, WAL mode, schema versioned with `PRAGMA user_version`).
+//! (SQLite with a rollback journal, schema versioned with `PRAGMA user_version`).
 //!
 //! Every write is one transaction and bumps the serial, so a saved plan (which records the
 //! serial it was computed against) can tell when the state moved under it. The database
@@ -21,18 +21,6 @@ pub struct StateDb {
     path: PathBuf,
     /// 0 for a database that exists but was never migrated (read-only opens only).
     version: i64,
-    read_only: bool,
-}
-
-impl Drop for StateDb {
-    /// WAL while open (concurrent readers, cheap commits), rollback journal at rest: a
-    /// read-only open of a WAL database leaves `-wal`/`-shm` files behind, and `portoser plan`
-    /// must not create files. The switch fails harmlessly while another connection is open.
-    fn drop(&mut self) {
-        if !self.read_only {
-            let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
-        }
-    }
 }
 
 impl StateDb {
@@ -43,7 +31,10 @@ impl StateDb {
         }
         let conn = Connection::open(path).map_err(|e| StateError::corrupt(path, e))?;
         let version = schema::probe(&conn, path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        // A rollback journal, never WAL: a WAL database makes every reader (a read-only
+        // `portoser plan`) create `-wal`/`-shm` files, and a crash can leave it in WAL mode.
+        // Writes are a few rows per plan node; WAL's concurrency buys nothing here.
+        conn.pragma_update(None, "journal_mode", "DELETE")
             .map_err(|e| StateError::corrupt(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StateError::corrupt(path, e))?;
@@ -51,7 +42,6 @@ impl StateDb {
             conn,
             path: path.to_path_buf(),
             version,
-            read_only: false,
         };
         db.version = schema::migrate(&mut db.conn, version, path)?;
         Ok(db)
@@ -80,7 +70,6 @@ impl StateDb {
             conn,
             path: path.to_path_buf(),
             version,
-            read_only: true,
         }))
     }
 

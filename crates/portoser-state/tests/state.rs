@@ -202,7 +202,7 @@ fn read_only_open_of_an_existing_database_adds_no_files() {
 }
 
 #[test]
-fn wal_while_open_rollback_journal_at_rest() {
+fn the_database_never_uses_wal_so_readers_create_no_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.db");
     let db = StateDb::open(&path).expect("open");
@@ -211,7 +211,15 @@ fn wal_while_open_rollback_journal_at_rest() {
         conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
             .expect("pragma")
     };
-    assert_eq!(mode(&path), "wal");
+    assert_eq!(mode(&path), "delete", "while a writer has it open");
+    // A reader while the writer is still open (a `plan` during an `apply`) leaves nothing.
+    let reader = StateDb::open_read_only(&path).expect("read").expect("exists");
+    reader.recorded().expect("recorded");
+    drop(reader);
     drop(db);
-    assert_eq!(mode(&path), "delete");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["state.db".to_string()]);
 }

@@ -74,7 +74,9 @@ pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
 
 /// `api/deploy` → `deploy`.
 fn step_name(node: &Node) -> &str {
-    node.id.rsplit_once('/').map_or(node.id.as_str(), |(_, s)| s)
+    node.id
+        .rsplit_once('/')
+        .map_or(node.id.as_str(), |(_, s)| s)
 }
 
 pub fn human(plan: &Plan, color: bool) -> String {
