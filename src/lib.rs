@@ -4,6 +4,7 @@
 //! `-state`); this crate reads the project from disk ([`project`]), runs the stages in order
 //! ([`compile`]) and is the only place that prints or exits ([`cli`]).
 
+pub mod atomic;
 pub mod cli;
 pub mod compile;
 pub mod explain;

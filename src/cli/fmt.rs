@@ -4,7 +4,7 @@ use super::Exit;
 use super::output::Output;
 use crate::project::{self, ProjectPaths};
 use portoser_diag::{Diagnostics, Origin, RenderOptions, SourceMap, render_all};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub fn run(paths: &ProjectPaths, check: bool, files: &[PathBuf], out: &Output) -> Exit {
     let files = if files.is_empty() {
@@ -28,7 +28,7 @@ pub fn run(paths: &ProjectPaths, check: bool, files: &[PathBuf], out: &Output) -
             }
             Ok(formatted) if formatted == *text => {}
             Ok(_) if check => unformatted.push(ProjectPaths::display(path)),
-            Ok(formatted) => match write_atomically(path, &formatted) {
+            Ok(formatted) => match crate::atomic::write(path, formatted.as_bytes()) {
                 Ok(()) => written += 1,
                 Err(e) => {
                     failed = true;
@@ -56,25 +56,4 @@ fn report(out: &Output, map: &SourceMap, diags: Diagnostics) {
         };
         out.stderr(&render_all(map, &sorted, options));
     }
-}
-
-/// Writes through a temporary file in the same directory and renames it over the target, so
-/// an interrupted `fmt` never leaves a half-written playbook. Keeps the file's permissions.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.portoser-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(&tmp, meta.permissions());
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

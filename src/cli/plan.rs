@@ -39,7 +39,7 @@ pub fn run(
     };
     out.stdout(&text);
     if let Some(path) = save {
-        if let Err(e) = portoser_plan::file::save(&plan, path) {
+        if let Err(e) = crate::atomic::write(path, render::json(&plan).as_bytes()) {
             out.stderr(&format!(
                 "error: cannot save the plan to `{}`: {e}",
                 path.display()

@@ -1,11 +1,9 @@
-//! The saved plan: the JSON rendering (`portoser.plan/v1`, docs/plan-schema.md), written
-//! atomically, read back with a schema check. It holds no secret values (the model has none)
+//! The saved plan: the JSON rendering (`portoser.plan/v1`, docs/plan-schema.md; the CLI
+//! writes it atomically), read back with a schema check. It holds no secret values (the model has none)
 //! and is pinned by the inputs hash and the state serial it was computed against.
 
 use crate::model::{Change, Node, Plan, Summary};
 use serde::{Deserialize, Serialize};
-use std::io::{self, Write};
-use std::path::Path;
 
 pub const SCHEMA: &str = "portoser.plan/v1";
 
@@ -31,31 +29,6 @@ pub(crate) fn to_file(plan: &Plan) -> PlanFile {
         changes: plan.changes.clone(),
         nodes: plan.nodes.clone(),
     }
-}
-
-/// Writes the plan next to `path` under a temporary name, syncs, then renames over `path`,
-/// so a reader never sees half a plan.
-pub fn save(plan: &Plan, path: &Path) -> io::Result<()> {
-    let text = crate::render::json(plan);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Reads a saved plan. Messages are complete sentences' worth for an E0404 diagnostic.

@@ -213,7 +213,9 @@ fn the_database_never_uses_wal_so_readers_create_no_files() {
     };
     assert_eq!(mode(&path), "delete", "while a writer has it open");
     // A reader while the writer is still open (a `plan` during an `apply`) leaves nothing.
-    let reader = StateDb::open_read_only(&path).expect("read").expect("exists");
+    let reader = StateDb::open_read_only(&path)
+        .expect("read")
+        .expect("exists");
     reader.recorded().expect("recorded");
     drop(reader);
     drop(db);
