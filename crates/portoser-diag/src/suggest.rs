@@ -5,10 +5,14 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) + 1;
+    let len = name.chars().count();
+    let limit = (len / 3).max(1) + 1;
     candidates
         .into_iter()
         .filter(|c| *c != name)
+        // The distance is at least the difference in length: skip the quadratic distance for
+        // names that cannot be close (a hostile 1 MB name must not take seconds).
+        .filter(|c| len.abs_diff(c.chars().count()) <= limit || c.eq_ignore_ascii_case(name))
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|(d, c)| *d <= limit || c.eq_ignore_ascii_case(name))
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))

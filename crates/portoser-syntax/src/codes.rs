@@ -11,6 +11,7 @@ pub const UNCLOSED: &str = "E0206";
 pub const NOT_AN_ITEM: &str = "E0207";
 pub const INCOMPLETE_RULE: &str = "E0208";
 pub const BAD_ESCAPE: &str = "E0209";
+pub const TOO_DEEP: &str = "E0210";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo::error(UNTERMINATED_STRING, "unterminated string literal"),
@@ -25,4 +26,5 @@ pub const CODES: &[CodeInfo] = &[
     ),
     CodeInfo::error(INCOMPLETE_RULE, "rule without `on` or `do`"),
     CodeInfo::error(BAD_ESCAPE, "unknown escape sequence in a string"),
+    CodeInfo::error(TOO_DEEP, "playbook nested too deeply or too long"),
 ];

@@ -59,8 +59,13 @@ impl<'s> Lexer<'s, '_> {
 
     fn run(&mut self) {
         while let Some(c) = self.rest().chars().next() {
+            // A file over the limit is refused whole (E0210): lexing the rest is wasted time.
+            if self.out.tokens.len() > crate::parser::MAX_TOKENS {
+                break;
+            }
             let start = self.pos;
-            if c.is_whitespace() {
+            // A byte order mark at the start is an editor's choice, not code.
+            if c.is_whitespace() || (c == '\u{feff}' && start == 0) {
                 self.pos += c.len_utf8();
             } else if c == '#' {
                 self.comment();
@@ -82,13 +87,19 @@ impl<'s> Lexer<'s, '_> {
                 self.pos += p.len();
                 self.push(Token::Punct(p), start);
             } else {
+                // A run of invalid characters is one error: a file of NUL bytes is one problem.
                 self.pos += c.len_utf8();
-                self.invalid_char(c, start);
+                let mut count = 1;
+                while let Some(n) = self.rest().chars().next().filter(|n| !starts_token(*n)) {
+                    self.pos += n.len_utf8();
+                    count += 1;
+                }
+                self.invalid_char(c, start, count);
             }
         }
     }
 
-    fn invalid_char(&mut self, c: char, start: usize) {
+    fn invalid_char(&mut self, c: char, start: usize, count: usize) {
         let help = match c {
             '!' => Some("write `not` for negation, `!=` for inequality"),
             '&' => Some("write `and`"),
@@ -96,11 +107,15 @@ impl<'s> Lexer<'s, '_> {
             '\'' => Some("strings use double quotes: \"...\""),
             _ => None,
         };
-        let mut d = Diagnostic::error(
-            codes::INVALID_CHAR,
-            format!("invalid character `{}`", c.escape_default()),
-        )
-        .at(self.span(start, self.pos), "not part of the language");
+        let message = match count {
+            1 => format!("invalid character `{}`", c.escape_default()),
+            n => format!(
+                "{n} invalid characters, starting with `{}`",
+                c.escape_default()
+            ),
+        };
+        let mut d = Diagnostic::error(codes::INVALID_CHAR, message)
+            .at(self.span(start, self.pos), "not part of the language");
         if let Some(h) = help {
             d = d.with_help(h);
         }
@@ -226,6 +241,17 @@ impl<'s> Lexer<'s, '_> {
         );
         self.push(tok, start);
     }
+}
+
+/// True for a character that starts something the lexer knows (anything else is invalid).
+fn starts_token(c: char) -> bool {
+    let mut buf = [0; 4];
+    let s: &str = c.encode_utf8(&mut buf);
+    c.is_whitespace()
+        || c.is_ascii_alphanumeric()
+        || matches!(c, '#' | '"' | '_')
+        || PUNCT1.iter().any(|p| p.starts_with(s))
+        || PUNCT2.iter().any(|p| p.starts_with(s))
 }
 
 /// Length of the name at the start of `text`. Names may contain `-` between word characters

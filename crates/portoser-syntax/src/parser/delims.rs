@@ -1,5 +1,9 @@
 //! Delimiter balance, checked on the token stream before parsing: an unclosed `{` is reported
 //! once, at the brace that is never closed, instead of as a confusing error at the end of file.
+//!
+//! It also refuses nesting deeper than [`MAX_NESTING`] (E0210) before any tree is built: the
+//! formatter and the checker recurse over the tree, and a stack overflow would abort the
+//! process, so no later stage may ever see a deep tree.
 
 use crate::codes;
 use crate::lexer::Spanned;
@@ -12,18 +16,38 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("[", "]", "list"),
 ];
 
+/// Deepest nesting of `{ ( [` accepted; no real playbook comes close.
+pub const MAX_NESTING: usize = 64;
+
+/// What the scan found.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Balance {
+    /// An unclosed or unmatched delimiter was reported.
+    pub unbalanced: bool,
+    /// Nesting deeper than [`MAX_NESTING`] was reported: the tokens must not be parsed.
+    pub too_deep: bool,
+}
+
 pub fn is_closer(t: Option<&Token<'_>>) -> bool {
     matches!(t, Some(Token::Punct(p)) if PAIRS.iter().any(|(_, c, _)| c == p))
 }
 
-/// Reports unclosed and unmatched delimiters; true if there was any.
-pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> bool {
+/// Reports unclosed and unmatched delimiters, or (alone, and then stops) nesting that is
+/// too deep.
+pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> Balance {
     let mut stack: Vec<(&str, Span)> = Vec::new();
     let mut found = false;
     for (tok, s) in tokens {
         let Token::Punct(p) = tok else { continue };
         let span = Span::new(file, s.start, s.end);
         if PAIRS.iter().any(|(o, _, _)| o == p) {
+            if stack.len() >= MAX_NESTING {
+                diags.push(too_deep(p, span, &stack));
+                return Balance {
+                    unbalanced: found,
+                    too_deep: true,
+                };
+            }
             stack.push((p, span));
         } else if let Some((open, _, _)) = PAIRS.iter().find(|(_, c, _)| c == p) {
             if let Some(depth) = stack.iter().rposition(|(o, _)| o == open) {
@@ -46,7 +70,37 @@ pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> b
         diags.push(unclosed(o, os, None));
         found = true;
     }
-    found
+    Balance {
+        unbalanced: found,
+        too_deep: false,
+    }
+}
+
+fn what(open: &str) -> &'static str {
+    PAIRS
+        .iter()
+        .find(|(o, _, _)| *o == open)
+        .map_or("block", |(_, _, w)| *w)
+}
+
+fn too_deep(open: &str, at: Span, stack: &[(&str, Span)]) -> Diagnostic {
+    let d = Diagnostic::error(
+        codes::TOO_DEEP,
+        format!("nesting deeper than {MAX_NESTING} levels"),
+    )
+    .at(
+        at,
+        format!(
+            "this {} is nested {} levels deep",
+            what(open),
+            stack.len() + 1
+        ),
+    );
+    let d = match stack.first() {
+        Some((o, s)) => d.with_label(*s, format!("the outermost {} opens here", what(o))),
+        None => d,
+    };
+    d.with_help("name parts of the expression with `let`, or move nested steps into a playbook")
 }
 
 fn unclosed(open: &str, at: Span, before: Option<Span>) -> Diagnostic {

@@ -2,18 +2,27 @@
 
 mod common;
 mod delims;
+mod depth;
 mod errors;
 mod expr;
 mod items;
 mod stmt;
 
+pub use depth::MAX_TOKENS;
+
 use crate::ast::File;
 use crate::lexer::Spanned;
-use crate::token::{ITEM_KEYWORDS, Token};
+use crate::token::Token;
 use chumsky::input::{Input, ValueInput};
 use chumsky::prelude::*;
-use common::{Err, skip_one};
+use common::{Err, kw, label, punct, skip_one};
 use portoser_diag::{Diagnostics, FileId};
+
+/// The parser's own stack. chumsky recurses once per nesting level and, in a debug build,
+/// uses about 120 KiB a level: more than the 64 KiB red zone its stacker guard leaves, so a
+/// few dozen levels would overflow a 2 MiB thread stack. Sized for the deepest input that
+/// `depth` lets through; pages are committed only when touched.
+const PARSER_STACK: usize = 64 << 20;
 
 pub fn parse_tokens(
     tokens: &[Spanned<'_>],
@@ -21,11 +30,28 @@ pub fn parse_tokens(
     file: FileId,
     diags: &mut Diagnostics,
 ) -> File {
-    let unclosed = delims::check(tokens, file, diags);
+    // Beyond the limits nothing is parsed: a tree that deep is never built, since later
+    // stages recurse over it (see `depth`), and a flood of junk tokens is not worth parsing.
+    if depth::too_long(tokens, file, diags) {
+        return File {
+            file,
+            items: Vec::new(),
+        };
+    }
+    let balance = delims::check(tokens, file, diags);
+    if balance.too_deep || depth::too_deep(tokens, file, diags) {
+        return File {
+            file,
+            items: Vec::new(),
+        };
+    }
+    let unclosed = balance.unbalanced;
     let eoi = SimpleSpan::from(len..len);
-    let (out, errs) = file_parser(file)
-        .parse(tokens.split_token_span(eoi))
-        .into_output_errors();
+    let (out, errs) = stacker::grow(PARSER_STACK, || {
+        file_parser(file)
+            .parse(tokens.split_token_span(eoi))
+            .into_output_errors()
+    });
     for err in &errs {
         // An unclosed delimiter already has its own, better diagnostic.
         if unclosed && (err.found().is_none() || delims::is_closer(err.found())) {
@@ -45,13 +71,18 @@ fn file_parser<'t, 's: 't, I>(file: FileId) -> impl Parser<'t, I, Vec<items::Par
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
-    let item_start = any().filter(|t: &Token<'s>| match t {
-        Token::Kw(k) => ITEM_KEYWORDS.contains(k),
-        Token::Punct(p) => *p == "@",
-        _ => false,
-    });
-    // After a broken item, skip to the next token that can start an item (balanced groups
-    // are skipped whole, so a keyword inside braces does not count).
+    // A plausible item start: the keyword and the token after it (two `@` in a row, or
+    // `rule rule`, are not), so that a run of junk is skipped whole as one error instead of
+    // one error per token (a megabyte of `@` must not make a million diagnostics).
+    let name = select! { Token::Ident(_) => () };
+    let item_start = choice((
+        punct("@").then(label(file)).ignored(),
+        kw("rule").then(name).ignored(),
+        kw("hook").then(kw("before").or(kw("after"))).ignored(),
+        kw("playbook").then(name).ignored(),
+        kw("allow").then(name).ignored(),
+        kw("import").then(select! { Token::Str(_) => () }).ignored(),
+    ));
     let skip_item = skip_one()
         .then(item_start.not().ignore_then(skip_one()).repeated())
         .to((None, Vec::new()));
