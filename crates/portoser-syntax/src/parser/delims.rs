@@ -37,10 +37,38 @@ pub fn is_closer(t: Option<&Token<'_>>) -> bool {
 pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> Balance {
     let mut stack: Vec<(&str, Span)> = Vec::new();
     let mut found = false;
+    // Closers in a row that close nothing are one error: `)))...` is one mistake.
+    let mut stray: Option<Stray> = None;
     for (tok, s) in tokens {
-        let Token::Punct(p) = tok else { continue };
         let span = Span::new(file, s.start, s.end);
-        if PAIRS.iter().any(|(o, _, _)| o == p) {
+        let p = match tok {
+            Token::Punct(p) => *p,
+            _ => "",
+        };
+        let closes = PAIRS.iter().find(|(_, c, _)| *c == p).map(|(o, _, _)| *o);
+        if let Some(open) = closes.filter(|o| !stack.iter().any(|(s, _)| s == o)) {
+            found = true;
+            match &mut stray {
+                Some(run) => {
+                    run.count += 1;
+                    run.end = span;
+                }
+                None => {
+                    stray = Some(Stray {
+                        close: p,
+                        open,
+                        start: span,
+                        end: span,
+                        count: 1,
+                    })
+                }
+            }
+            continue;
+        }
+        if let Some(run) = stray.take() {
+            diags.push(run.report());
+        }
+        if PAIRS.iter().any(|(o, _, _)| *o == p) {
             if stack.len() >= MAX_NESTING {
                 diags.push(too_deep(p, span, &stack));
                 return Balance {
@@ -49,22 +77,18 @@ pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> B
                 };
             }
             stack.push((p, span));
-        } else if let Some((open, _, _)) = PAIRS.iter().find(|(_, c, _)| c == p) {
-            if let Some(depth) = stack.iter().rposition(|(o, _)| o == open) {
-                for (o, os) in stack.drain(depth + 1..).rev() {
-                    diags.push(unclosed(o, os, Some(span)));
-                    found = true;
-                }
-                stack.pop();
-            } else {
-                diags.push(
-                    Diagnostic::error(codes::UNCLOSED, format!("unmatched `{p}`"))
-                        .at(span, format!("this `{p}` closes nothing"))
-                        .with_help(format!("remove it, or add the missing `{open}` before it")),
-                );
+        } else if let Some(open) = closes
+            && let Some(depth) = stack.iter().rposition(|(o, _)| *o == open)
+        {
+            for (o, os) in stack.drain(depth + 1..).rev() {
+                diags.push(unclosed(o, os, Some(span)));
                 found = true;
             }
+            stack.pop();
         }
+    }
+    if let Some(run) = stray {
+        diags.push(run.report());
     }
     for (o, os) in stack.into_iter().rev() {
         diags.push(unclosed(o, os, None));
@@ -73,6 +97,36 @@ pub fn check(tokens: &[Spanned<'_>], file: FileId, diags: &mut Diagnostics) -> B
     Balance {
         unbalanced: found,
         too_deep: false,
+    }
+}
+
+/// A run of closing delimiters that close nothing.
+struct Stray {
+    close: &'static str,
+    open: &'static str,
+    start: Span,
+    end: Span,
+    count: usize,
+}
+
+impl Stray {
+    fn report(&self) -> Diagnostic {
+        let (p, open) = (self.close, self.open);
+        if self.count == 1 {
+            return Diagnostic::error(codes::UNCLOSED, format!("unmatched `{p}`"))
+                .at(self.start, format!("this `{p}` closes nothing"))
+                .with_help(format!("remove it, or add the missing `{open}` before it"));
+        }
+        let span = Span {
+            end: self.end.end,
+            ..self.start
+        };
+        Diagnostic::error(
+            codes::UNCLOSED,
+            format!("{} unmatched closing delimiters", self.count),
+        )
+        .at(span, "these close nothing")
+        .with_help("remove them, or add the missing opening delimiters before them")
     }
 }
 
