@@ -77,23 +77,21 @@ fn render_with(cache: &mut MapCache<'_>, d: &Diagnostic, options: RenderOptions)
     let config = Config::default()
         .with_index_type(IndexType::Byte)
         .with_color(options.color);
+    // ariadne starts a new source block whenever a label sits on an earlier line than the
+    // one before it: give it every label in file order so one file shows as one block.
+    let mut labels: Vec<(crate::Span, &str, Color)> = vec![(primary.span, &primary.message, color)];
+    labels.extend(
+        d.labels
+            .iter()
+            .map(|l| (l.span, l.message.as_str(), Color::Blue)),
+    );
+    labels.sort_by_key(|(s, _, _)| (s.file, s.start, s.end));
     let mut report = Report::build(kind, span(primary.span))
         .with_config(config)
         .with_code(d.code)
-        .with_message(&d.message)
-        .with_label(
-            Label::new(span(primary.span))
-                .with_message(&primary.message)
-                .with_color(color)
-                .with_order(0),
-        );
-    for (i, l) in d.labels.iter().enumerate() {
-        report = report.with_label(
-            Label::new(span(l.span))
-                .with_message(&l.message)
-                .with_color(Color::Blue)
-                .with_order(i as i32 + 1),
-        );
+        .with_message(&d.message);
+    for (s, message, color) in labels {
+        report = report.with_label(Label::new(span(s)).with_message(message).with_color(color));
     }
     for note in &d.notes {
         report = report.with_note(note);
