@@ -45,6 +45,62 @@ impl StateDb {
         Ok(id)
     }
 
+    /// Opens a run that is still going (`outcome` = `running`) so its events can be appended
+    /// as they happen: a run killed mid-way still leaves its history up to the last flush.
+    /// Does not bump the serial.
+    pub fn begin_run(&mut self, started_at: &str) -> Result<i64, StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (started_at, finished_at, outcome) VALUES (?1, NULL, 'running')",
+                [started_at],
+            )
+            .map_err(|e| StateError::Db(e.to_string()))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Appends events to a run opened with [`StateDb::begin_run`], after the ones it has,
+    /// in one transaction.
+    pub fn append_run_events(
+        &mut self,
+        run_id: i64,
+        events: &[RunEvent],
+    ) -> Result<(), StateError> {
+        let err = |e: rusqlite::Error| StateError::Db(e.to_string());
+        let tx = self.conn.transaction().map_err(err)?;
+        let next: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM run_events WHERE run_id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        for (i, e) in events.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO run_events (run_id, seq, node_id, event, at, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![run_id, next + i as i64, e.node_id, e.event, e.at, e.message],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Closes a run opened with [`StateDb::begin_run`].
+    pub fn finish_run(
+        &mut self,
+        run_id: i64,
+        finished_at: &str,
+        outcome: &str,
+    ) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1",
+                params![run_id, finished_at, outcome],
+            )
+            .map(|_| ())
+            .map_err(|e| StateError::Db(e.to_string()))
+    }
+
     /// A run by id, with its events in order.
     pub fn run(&self, id: i64) -> Result<Option<Run>, StateError> {
         let err = |e: rusqlite::Error| StateError::Db(e.to_string());
