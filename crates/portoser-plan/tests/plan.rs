@@ -211,7 +211,7 @@ fn plans_a_large_fleet_quickly() {
     assert_eq!(plan.summary().unchanged, 2500);
     assert!(plan.diagnostics.is_empty());
     // Debug build on a slow machine; release is far below 100 ms (see docs/plan.md).
-    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
 }
 
 #[test]

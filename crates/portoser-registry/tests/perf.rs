@@ -37,6 +37,6 @@ fn five_thousand_services_load_and_validate_quickly() {
         "{}",
         common::rendered(&map, &diags[..diags.len().min(3)])
     );
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
     eprintln!("5000 services: {took:?}");
 }

@@ -29,7 +29,7 @@ fn checks_a_large_fleet_quickly() {
     let elapsed = start.elapsed();
     assert!(run.diags.is_empty(), "{}", run.render());
     assert_eq!(run.checked.playbooks.len(), 50);
-    // Parsing is included; a debug build on a busy 2-core machine still stays far below this.
-    assert!(elapsed.as_millis() < 250, "took {elapsed:?}");
+    // A guard against quadratic lookups (seconds), not a benchmark (bench/ measures speed).
+    assert!(elapsed.as_millis() < 5_000, "took {elapsed:?}");
     eprintln!("stdlib + 50 playbooks, 5,000 services: {elapsed:?}");
 }
