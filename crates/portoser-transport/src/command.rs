@@ -106,12 +106,19 @@ impl Cmd {
     /// The shell text: `cd -- 'dir' && env -- 'K=v' 'program' 'arg' ...`.
     /// `env --` keeps a program or value from being read as an option of `env`.
     pub fn render(&self) -> Result<String, CommandError> {
+        self.render_with(false)
+    }
+
+    fn render_with(&self, exec: bool) -> Result<String, CommandError> {
         self.validate()?;
         let mut out = String::new();
         if let Some(dir) = &self.cwd {
             out.push_str("cd -- ");
             out.push_str(&quote(dir));
             out.push_str(" && ");
+        }
+        if exec {
+            out.push_str("exec ");
         }
         if !self.env.is_empty() {
             out.push_str("env --");
@@ -124,6 +131,12 @@ impl Cmd {
         let words: Vec<String> = self.argv().map(quote).collect();
         out.push_str(&words.join(" "));
         Ok(out)
+    }
+
+    /// Like [`Cmd::render`], but the shell replaces itself with the program (`exec`), so the
+    /// program keeps the shell's pid (and process group): a signal sent to the session reaches it.
+    pub fn render_exec(&self) -> Result<String, CommandError> {
+        self.render_with(true)
     }
 
     fn validate(&self) -> Result<(), CommandError> {
@@ -263,6 +276,17 @@ mod tests {
         assert_eq!(
             cmd.render().expect("valid"),
             "cd -- '-dir' && env -- 'A=x y' 'docker' 'compose' 'up'"
+        );
+    }
+
+    #[test]
+    fn render_exec_execs_after_cd() {
+        let plain = Cmd::new("sh").arg("-c");
+        assert_eq!(plain.render_exec().expect("valid"), "exec 'sh' '-c'");
+        let in_dir = Cmd::new("env").cwd("/a && b").env("K", "v");
+        assert_eq!(
+            in_dir.render_exec().expect("valid"),
+            "cd -- '/a && b' && exec env -- 'K=v' 'env'"
         );
     }
 
