@@ -46,6 +46,13 @@ pub fn parse_tokens(
         };
     }
     let unclosed = balance.unbalanced;
+    let repaired;
+    let tokens = if balance.edits.is_empty() {
+        tokens
+    } else {
+        repaired = delims::repair(tokens, &balance.edits);
+        &repaired[..]
+    };
     let eoi = SimpleSpan::from(len..len);
     let (out, errs) = stacker::grow(PARSER_STACK, || {
         file_parser(file)

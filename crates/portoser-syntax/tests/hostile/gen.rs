@@ -124,6 +124,10 @@ pub fn huge_errors() -> Vec<(&'static str, String)> {
             "100,000 giant integers",
             "99999999999999999999 ".repeat(DEEP),
         ),
+        // Found by the fuzzer: backtracking over unclosed delimiters was exponential (2x a
+        // level) before the parser got a repaired, balanced stream.
+        ("60 unclosed (", hook(&format!("log({}", "(".repeat(60)))),
+        ("60 unclosed [ ( {", format!("log({}", "[({".repeat(20))),
         // Under the token limit, so that the nesting limits are what refuses them.
         ("40,000 balanced ( )", (SHAPES[0].make)(40_000)),
         ("40,000 {", "{".repeat(40_000)),
