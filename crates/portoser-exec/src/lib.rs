@@ -1,0 +1,23 @@
+//! Runs a plan: the parallel scheduler behind `portoser apply`.
+//!
+//! [`apply`] walks the plan graph with tokio (a node starts when everything it depends on
+//! succeeded; per-host limit; a failure skips its dependents only), records the truth in the
+//! state as services finish, streams [`Event`]s for the progress UI, and returns a
+//! [`RunReport`]. What runs one node is a [`NodeRunner`]: the engine runner on real hosts,
+//! [`fake::FakeRunner`] in tests. Ctrl-C goes through a [`CancelToken`]. docs/apply.md
+//! documents the behaviour.
+
+mod cancel;
+mod event;
+pub mod fake;
+mod record;
+pub mod render;
+mod report;
+mod runner;
+mod scheduler;
+
+pub use cancel::CancelToken;
+pub use event::{Event, EventKind};
+pub use report::{CriticalPath, NodeReport, Outcome, RunOutcome, RunReport, StateChange, Totals};
+pub use runner::{NodeFailure, NodeOutput, NodeRunner};
+pub use scheduler::{ApplyOptions, apply};

@@ -1,0 +1,206 @@
+//! Writes the truth to the state as the run goes: a service is recorded as applied only when
+//! every node that belongs to it succeeded, removed only when its removal succeeded; the run's
+//! events are appended in small batches so a killed run leaves its history up to there.
+
+use crate::Event;
+use crate::report::StateChange;
+use portoser_plan::{
+    Action, AppliedService, NodeKind, Plan, ServiceConfig, config_hash, now_rfc3339,
+};
+use portoser_state::{RunEvent, StateDb, StateError};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How often buffered events are written while nodes finish: one transaction (one fsync)
+/// per event would cost more than most nodes.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+struct Progress {
+    action: Action,
+    /// Nodes still to succeed before the service can be recorded.
+    remaining: usize,
+    broken: bool,
+}
+
+pub(crate) struct Recorder<'a> {
+    state: &'a mut StateDb,
+    configs: &'a BTreeMap<String, ServiceConfig>,
+    run_id: i64,
+    buffer: Vec<RunEvent>,
+    last_flush: Instant,
+    services: HashMap<String, Progress>,
+    /// Per node index: the services whose recording waits for it.
+    owners: Vec<Vec<String>>,
+    pub changes: Vec<StateChange>,
+    pub errors: Vec<String>,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn begin(
+        plan: &Plan,
+        configs: &'a BTreeMap<String, ServiceConfig>,
+        state: &'a mut StateDb,
+        started_at: &str,
+    ) -> Result<Recorder<'a>, StateError> {
+        let run_id = state.begin_run(started_at)?;
+        let (services, owners) = ownership(plan, configs);
+        Ok(Recorder {
+            state,
+            configs,
+            run_id,
+            buffer: Vec::new(),
+            last_flush: Instant::now(),
+            services,
+            owners,
+            changes: Vec::new(),
+            errors: Vec::new(),
+        })
+    }
+
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        self.buffer.push(RunEvent {
+            node_id: event.node.clone(),
+            event: event.kind.as_str().to_string(),
+            at: event.at.clone(),
+            message: event.kind.message(),
+        });
+    }
+
+    /// Called once per node that ran or was decided (skipped, cancelled, failed).
+    pub fn node_done(&mut self, index: usize, succeeded: bool) {
+        let owners = self.owners.get(index).cloned().unwrap_or_default();
+        for service in owners {
+            let Some(p) = self.services.get_mut(&service) else {
+                continue;
+            };
+            if !succeeded {
+                p.broken = true;
+                continue;
+            }
+            p.remaining = p.remaining.saturating_sub(1);
+            if p.remaining == 0 && !p.broken {
+                let action = p.action;
+                self.record(&service, action);
+            }
+        }
+        if self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush();
+        }
+    }
+
+    fn record(&mut self, service: &str, action: Action) {
+        // The events that led here go first, so the history never trails the state.
+        self.flush();
+        let result = if action == Action::Delete {
+            self.state
+                .record_removed(service)
+                .map(|serial| StateChange::Removed {
+                    service: service.to_string(),
+                    serial,
+                })
+        } else if let Some(config) = self.configs.get(service) {
+            let applied = AppliedService {
+                host: config.host.clone(),
+                engine: config.engine.clone(),
+                config_hash: config_hash(config),
+                config: config.clone(),
+                applied_at: now_rfc3339(),
+            };
+            self.state
+                .record_applied(service, &applied)
+                .map(|serial| StateChange::Applied {
+                    service: service.to_string(),
+                    serial,
+                })
+        } else {
+            Err(StateError::Db(format!(
+                "no configuration for `{service}` was given to apply, so it cannot be recorded"
+            )))
+        };
+        let (event, message) = match result {
+            Ok(change) => {
+                let (word, serial) = match &change {
+                    StateChange::Applied { serial, .. } => ("recorded", *serial),
+                    StateChange::Removed { serial, .. } => ("forgotten", *serial),
+                };
+                self.changes.push(change);
+                (word, format!("state serial {serial}"))
+            }
+            Err(e) => {
+                let message = format!("`{service}` could not be recorded: {e}");
+                self.errors.push(message.clone());
+                ("record-failed", message)
+            }
+        };
+        self.buffer.push(RunEvent {
+            node_id: service.to_string(),
+            event: event.to_string(),
+            at: now_rfc3339(),
+            message,
+        });
+    }
+
+    pub fn flush(&mut self) {
+        self.last_flush = Instant::now();
+        if self.buffer.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.buffer);
+        if let Err(e) = self.state.append_run_events(self.run_id, &batch) {
+            self.errors
+                .push(format!("the run history could not be written: {e}"));
+        }
+    }
+
+    pub fn finish(mut self, finished_at: &str, outcome: &str) -> (Vec<StateChange>, Vec<String>) {
+        self.flush();
+        if let Err(e) = self.state.finish_run(self.run_id, finished_at, outcome) {
+            self.errors
+                .push(format!("the run could not be closed in the history: {e}"));
+        }
+        (self.changes, self.errors)
+    }
+}
+
+/// Which nodes each service's recording waits for: its own non-no-op nodes, and the Caddy
+/// reload when it routes a hostname (its route is part of what is recorded).
+fn ownership(
+    plan: &Plan,
+    configs: &BTreeMap<String, ServiceConfig>,
+) -> (HashMap<String, Progress>, Vec<Vec<String>>) {
+    let mut services: HashMap<String, Progress> = HashMap::new();
+    let mut owners = vec![Vec::new(); plan.nodes.len()];
+    for (i, node) in plan.nodes.iter().enumerate() {
+        let Some(service) = &node.service else {
+            continue;
+        };
+        if node.action == Action::NoOp {
+            continue;
+        }
+        let p = services.entry(service.clone()).or_insert(Progress {
+            action: node.action,
+            remaining: 0,
+            broken: false,
+        });
+        p.remaining += 1;
+        owners[i].push(service.clone());
+    }
+    for (i, node) in plan.nodes.iter().enumerate() {
+        if node.kind != NodeKind::Caddy || node.action == Action::NoOp {
+            continue;
+        }
+        for (name, p) in services.iter_mut() {
+            let routed = configs.get(name).is_some_and(|c| c.hostname.is_some());
+            if routed && p.action != Action::Delete {
+                p.remaining += 1;
+                owners[i].push(name.clone());
+            }
+        }
+    }
+    (services, owners)
+}

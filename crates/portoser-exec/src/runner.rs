@@ -1,0 +1,63 @@
+//! The seam between the scheduler and whatever runs one node: the engine runner on real hosts,
+//! a scripted fake in tests.
+
+use crate::CancelToken;
+use portoser_plan::Node;
+use std::fmt;
+use std::future::Future;
+
+/// What a node that succeeded has to say (`healthy after 3 checks`), shown in the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeOutput {
+    pub message: Option<String>,
+}
+
+impl NodeOutput {
+    pub fn message(text: impl Into<String>) -> Self {
+        NodeOutput {
+            message: Some(text.into()),
+        }
+    }
+}
+
+/// Why a node failed, in the user's terms, plus the host's own words as notes (stderr of the
+/// failing command, the transport error), so the CLI can build a located diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFailure {
+    pub message: String,
+    pub notes: Vec<String>,
+}
+
+impl NodeFailure {
+    pub fn new(message: impl Into<String>) -> Self {
+        NodeFailure {
+            message: message.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        let note = note.into();
+        if !note.trim().is_empty() {
+            self.notes.push(note);
+        }
+        self
+    }
+}
+
+impl fmt::Display for NodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Runs one plan node. The scheduler calls it only for nodes whose action is not `no-op`,
+/// once their dependencies succeeded, within the per-host limit. A runner should watch
+/// `cancel.aborted()` where it waits long; the scheduler also drops its future on abort.
+pub trait NodeRunner: Send + Sync + 'static {
+    fn run(
+        &self,
+        node: &Node,
+        cancel: &CancelToken,
+    ) -> impl Future<Output = Result<NodeOutput, NodeFailure>> + Send;
+}
