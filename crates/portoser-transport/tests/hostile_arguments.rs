@@ -6,31 +6,9 @@ use portoser_transport::command::{Cmd, Script};
 use proptest::prelude::*;
 use std::process::Command;
 
-const HOSTILE: &[&str] = &[
-    "",
-    " ",
-    "'",
-    "\"",
-    "'\"'\"'",
-    "$(touch /tmp/portoser-pwned)",
-    "`touch /tmp/portoser-pwned`",
-    "; touch /tmp/portoser-pwned",
-    "| touch /tmp/portoser-pwned",
-    "&& touch /tmp/portoser-pwned",
-    "a\nb",
-    "line1\n; touch /tmp/portoser-pwned\n",
-    "-rf",
-    "--help",
-    "*",
-    "~",
-    "$HOME",
-    "${IFS}",
-    "\\",
-    "\\'",
-    "tab\there",
-    "émoji 🚀 ünïcödé",
-    "\u{7f}\u{1b}[31mred",
-];
+#[path = "support/hostile.rs"]
+mod hostile;
+use hostile::HOSTILE;
 
 /// Runs the rendered script with `sh -c` and returns the NUL-separated words it printed.
 fn words_received(script: &Script) -> Vec<String> {

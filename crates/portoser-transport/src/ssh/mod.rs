@@ -169,17 +169,29 @@ impl SshTransport {
             .acquire_owned()
             .await
             .map_err(|e| self.err(e))?;
-        let channel = self
-            .inner
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(|e| self.err(e))?;
+        let channel = self.open_session().await?;
         let remote = Cmd::new("/bin/sh")
             .args(["-c", WRAPPER, "portoser", script])
             .render_exec()?;
         channel.exec(true, remote).await.map_err(|e| self.err(e))?;
         Ok((channel, permit))
+    }
+
+    /// Opens a session channel, retrying while the server refuses one: sshd frees a session
+    /// slot (`MaxSessions`) only after the close handshake of a finished command.
+    async fn open_session(&self) -> Result<Channel<Msg>, TransportError> {
+        let mut pause = Duration::from_millis(10);
+        for _ in 0..40 {
+            match self.inner.handle.channel_open_session().await {
+                Ok(channel) => return Ok(channel),
+                Err(russh::Error::ChannelOpenFailure(_)) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Err(self.err("the host refused to open a session channel (sshd MaxSessions?)"))
     }
 
     pub(crate) async fn exec(

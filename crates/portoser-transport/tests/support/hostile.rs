@@ -1,0 +1,27 @@
+//! Hostile values shared by the local and the SSH argument tests.
+
+pub const HOSTILE: &[&str] = &[
+    "",
+    " ",
+    "'",
+    "\"",
+    "'\"'\"'",
+    "$(touch /tmp/portoser-pwned)",
+    "`touch /tmp/portoser-pwned`",
+    "; touch /tmp/portoser-pwned",
+    "| touch /tmp/portoser-pwned",
+    "&& touch /tmp/portoser-pwned",
+    "a\nb",
+    "line1\n; touch /tmp/portoser-pwned\n",
+    "-rf",
+    "--help",
+    "*",
+    "~",
+    "$HOME",
+    "${IFS}",
+    "\\",
+    "\\'",
+    "tab\there",
+    "émoji 🚀 ünïcödé",
+    "\u{7f}\u{1b}[31mred",
+];
