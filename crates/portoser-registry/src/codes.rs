@@ -41,4 +41,5 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::warning("W0103", "service is not placed on any host"),
     CodeInfo::warning("W0104", "deprecated or ignored field"),
     CodeInfo::warning("W0105", "health block has nothing to check"),
+    CodeInfo::warning("W0106", "SSH setting on a local host"),
 ];

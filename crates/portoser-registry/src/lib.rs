@@ -6,6 +6,7 @@
 //! checks that need the whole registry.
 
 mod codes;
+pub mod edit;
 mod load;
 pub mod model;
 mod validate;

@@ -51,6 +51,76 @@ pub struct Host {
     pub context: Option<SString>,
     pub roles: Vec<SString>,
     pub description: Option<SString>,
+    /// **new**: `ssh` (default) or `local` (this machine: commands run in a local shell).
+    pub connection: Option<Spanned<Connection>>,
+    /// **new**: private key file for SSH (on the machine running portoser).
+    pub ssh_key: Option<SString>,
+}
+
+impl Host {
+    /// How apply reaches the host; `ssh` unless the registry says `connection: local`.
+    pub fn connection(&self) -> Connection {
+        self.connection
+            .as_ref()
+            .map_or(Connection::Ssh, |c| c.value)
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.connection() == Connection::Local
+    }
+
+    /// The private key for SSH: the host's `ssh_key`, else `defaults.ssh_key` (unresolved
+    /// text; see [`local_path`]).
+    pub fn ssh_key<'r>(&'r self, defaults: &'r Defaults) -> Option<&'r SString> {
+        self.ssh_key.as_ref().or(defaults.ssh_key.as_ref())
+    }
+}
+
+/// Resolves a path on the machine running portoser (`ssh_key`, `known_hosts`): a leading
+/// `~/` is `home`, a relative path is relative to `registry_dir` (docs/registry.md).
+pub fn local_path(
+    value: &str,
+    registry_dir: &std::path::Path,
+    home: Option<&std::path::Path>,
+) -> std::path::PathBuf {
+    match (value.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => registry_dir.join(value),
+    }
+}
+
+/// The default `known_hosts` when `defaults.known_hosts` is unset: `~/.ssh/known_hosts`.
+pub const DEFAULT_KNOWN_HOSTS: &str = "~/.ssh/known_hosts";
+
+/// How apply reaches a host (`connection:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Connection {
+    /// Over SSH (russh), with host keys verified against `known_hosts`.
+    #[default]
+    Ssh,
+    /// This machine: commands run in a local shell, no SSH.
+    Local,
+}
+
+impl Connection {
+    pub const ALL: [Connection; 2] = [Connection::Ssh, Connection::Local];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connection::Ssh => "ssh",
+            Connection::Local => "local",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Connection> {
+        Connection::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// CPU and OS of a host. Accepts `amd64-linux` and `linux/amd64` spellings.
@@ -371,6 +441,11 @@ pub struct Vault {
 pub struct Defaults {
     pub ssh_user: Option<SString>,
     pub ssh_port: Option<Spanned<u16>>,
+    /// **new**: private key file used for hosts without their own `ssh_key`.
+    pub ssh_key: Option<SString>,
+    /// **new**: the known_hosts file host keys are verified against; unset means
+    /// `~/.ssh/known_hosts` (see docs/registry.md).
+    pub known_hosts: Option<SString>,
     pub path: Option<SString>,
     pub healthcheck_interval: Option<Spanned<Duration>>,
     pub healthcheck_retries: Option<Spanned<u32>>,

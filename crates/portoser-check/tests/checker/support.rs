@@ -24,6 +24,8 @@ pub fn host(name: &str) -> Host {
         context: None,
         roles: Vec::new(),
         description: None,
+        connection: None,
+        ssh_key: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! One entry of `hosts:`.
 
 use super::fields::{Entry, Fields};
-use crate::model::{Arch, Host};
+use crate::model::{Arch, Connection, Host};
 use portoser_diag::{Diagnostic, Diagnostics, Spanned};
 
 const HOST_KEYS: &[&str] = &[
@@ -14,18 +14,30 @@ const HOST_KEYS: &[&str] = &[
     "context",
     "roles",
     "description",
+    "connection",
+    "ssh_key",
 ];
+
+const CONNECTIONS: &[(Connection, &str)] =
+    &[(Connection::Ssh, "ssh"), (Connection::Local, "local")];
 
 pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Host> {
     let name = Spanned::new(entry.name.to_string(), entry.key.span);
     let what = format!("host `{}`", entry.name);
     let f = Fields::new(entry.value, &what, HOST_KEYS, diags)?;
     let ip = f.string("ip", diags);
-    if f.get("ip").is_none() {
+    let connection = f.choice("connection", "connection", "E0127", CONNECTIONS, diags);
+    let local = connection
+        .as_ref()
+        .is_some_and(|c| c.value == Connection::Local);
+    // A local host is this machine: it needs no address.
+    if f.get("ip").is_none() && !local {
         diags.push(
             Diagnostic::error("E0104", format!("{what} has no `ip`"))
                 .at(entry.key.span, "this host needs an `ip`")
-                .with_help("add `ip: <address or DNS name>` so portoser can reach the host"),
+                .with_help(
+                    "add `ip: <address or DNS name>`, or `connection: local` if the host is this machine",
+                ),
         );
     }
     let arch = f
@@ -54,5 +66,7 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Host> {
         context: f.string("context", diags),
         roles: f.strings("roles", diags),
         description: f.string("description", diags),
+        connection,
+        ssh_key: f.string("ssh_key", diags),
     })
 }

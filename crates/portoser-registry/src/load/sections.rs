@@ -59,6 +59,8 @@ pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults>
     const KEYS: &[&str] = &[
         "ssh_user",
         "ssh_port",
+        "ssh_key",
+        "known_hosts",
         "path",
         "healthcheck_interval",
         "healthcheck_retries",
@@ -69,6 +71,8 @@ pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults>
     Some(Defaults {
         ssh_user: f.string("ssh_user", diags),
         ssh_port: f.port("ssh_port", diags),
+        ssh_key: f.string("ssh_key", diags),
+        known_hosts: f.string("known_hosts", diags),
         path: f.string("path", diags),
         healthcheck_interval: f.duration("healthcheck_interval", diags),
         healthcheck_retries: f.count("healthcheck_retries", diags),

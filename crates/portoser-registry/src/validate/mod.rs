@@ -1,6 +1,7 @@
 //! Checks that need the whole registry. Each check is linear or n log n: names are looked up
 //! in HashMaps, never by scanning all services.
 
+mod connection;
 mod deps;
 mod engine;
 mod names;
@@ -45,6 +46,7 @@ pub fn validate(registry: &Registry, map: &SourceMap, diags: &mut Diagnostics) {
     let index = Index::new(registry);
     empty(registry, diags);
     names::check(registry, diags);
+    connection::check(registry, diags);
     network::check(registry, &index, diags);
     deps::check(registry, &index, diags);
     engine::check(registry, diags);
