@@ -173,8 +173,10 @@ pub(crate) fn classify(
             message,
         };
     }
+    // Without the plugin the docker CLI reads `compose -p` as its own flags.
     if lower.contains("'compose' is not a docker command")
         || lower.contains("unknown command: docker compose")
+        || lower.contains("unknown shorthand flag: 'p' in -p")
     {
         return EngineError::Missing {
             host: host.to_string(),

@@ -36,7 +36,11 @@ services:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_service_deploys_serves_restarts_and_stops_without_orphans() {
-    if !require("python3", works("python3", &["--version"]), "apt-get install -y python3") {
+    if !require(
+        "python3",
+        works("python3", &["--version"]),
+        "apt-get install -y python3",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -69,14 +73,22 @@ async fn local_service_deploys_serves_restarts_and_stops_without_orphans() {
         .expect("a pid");
     unsafe_kill(child);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    wait_healthy(&t, &spec).await.expect("healthy again after the crash");
+    wait_healthy(&t, &spec)
+        .await
+        .expect("healthy again after the crash");
     let status = engine.status(&t, &spec).await.expect("status");
     assert_eq!(status.state, State::Running);
     assert!(status.detail.contains("restarted once"), "{status:?}");
 
     let logs = engine.logs(&t, &spec, 50).await.expect("logs");
-    assert!(logs.contains("restarting in"), "the supervisor notes the crash: {logs}");
-    assert!(logs.contains("GET /hello.txt"), "the service's output is in the log: {logs}");
+    assert!(
+        logs.contains("restarting in"),
+        "the supervisor notes the crash: {logs}"
+    );
+    assert!(
+        logs.contains("GET /hello.txt"),
+        "the service's output is in the log: {logs}"
+    );
 
     let group: u32 = std::fs::read_to_string(format!("{}/pid", spec.run_dir()))
         .expect("pid")
@@ -87,15 +99,25 @@ async fn local_service_deploys_serves_restarts_and_stops_without_orphans() {
     engine.stop(&t, &spec).await.expect("stop");
     assert!(pids_with(&marker).is_empty(), "no orphan left after stop");
     assert!(!alive(group), "the supervisor is gone");
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "nothing listens");
-    assert_eq!(engine.status(&t, &spec).await.expect("status").state, State::Stopped);
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens"
+    );
+    assert_eq!(
+        engine.status(&t, &spec).await.expect("status").state,
+        State::Stopped
+    );
 
     // start again, then remove: nothing left running, the service dir stays.
     engine.start(&t, &spec).await.expect("start");
     wait_healthy(&t, &spec).await.expect("healthy after start");
     engine.remove(&t, &spec).await.expect("remove");
     assert!(pids_with(&marker).is_empty());
-    assert!(std::path::Path::new(&spec.service_dir).join("hello.txt").exists());
+    assert!(
+        std::path::Path::new(&spec.service_dir)
+            .join("hello.txt")
+            .exists()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +133,10 @@ async fn a_service_that_never_gets_healthy_fails_with_the_last_problem() {
     engine.deploy(&t, &spec).await.expect("deploy");
     let started = std::time::Instant::now();
     let err = wait_healthy(&t, &spec).await.expect_err("never healthy");
-    assert!(started.elapsed() < Duration::from_secs(3), "budget is interval x retries");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "budget is interval x retries"
+    );
     let text = err.to_string();
     assert!(text.contains(&format!("http port {port}")), "{text}");
     engine.stop(&t, &spec).await.expect("stop");
@@ -142,21 +167,40 @@ async fn uv_service_syncs_frozen_and_runs() {
         .env("UV_PYTHON_DOWNLOADS", "never")
         .output()
         .expect("uv lock runs");
-    assert!(lock.status.success(), "uv lock: {}", String::from_utf8_lossy(&lock.stderr));
+    assert!(
+        lock.status.success(),
+        "uv lock: {}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
     let t = Transport::Local(LocalTransport::new("here"));
     let engine = Engine::for_spec(&spec);
-    engine.deploy(&t, &spec).await.expect("deploy with uv sync --frozen");
-    assert!(std::path::Path::new(&spec.service_dir).join(".venv").is_dir(), "uv sync made the venv");
+    engine
+        .deploy(&t, &spec)
+        .await
+        .expect("deploy with uv sync --frozen");
+    assert!(
+        std::path::Path::new(&spec.service_dir)
+            .join(".venv")
+            .is_dir(),
+        "uv sync made the venv"
+    );
     wait_healthy(&t, &spec).await.expect("healthy");
     engine.stop(&t, &spec).await.expect("stop");
 
     // A missing lock file fails deploy with uv's own message, before starting anything.
     std::fs::remove_file(format!("{}/uv.lock", spec.service_dir)).expect("rm lock");
-    let err = engine.deploy(&t, &spec).await.expect_err("frozen without a lock fails");
+    let err = engine
+        .deploy(&t, &spec)
+        .await
+        .expect_err("frozen without a lock fails");
     assert!(err.to_string().contains("uv sync --frozen"), "{err}");
 }
 
 fn unsafe_kill(pid: u32) {
-    let status = std::process::Command::new("kill").arg("-KILL").arg(pid.to_string()).status().expect("kill runs");
+    let status = std::process::Command::new("kill")
+        .arg("-KILL")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
     assert!(status.success());
 }
