@@ -170,6 +170,18 @@ async fn timeout_kills_the_remote_command_and_its_children() {
     assert!(started.elapsed() < Duration::from_secs(2));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(!marker.exists(), "the remote child survived the timeout");
+    // A caller that gives up (drops the future) kills the command the same way.
+    let marker2 = sshd.dir.join("shared").join("survived-cancel");
+    let body2 = format!("(sleep 2; touch '{}') & sleep 30", marker2.display());
+    let script2 = sh(&body2);
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(500), t.exec(&script2, opts(60))).await;
+    assert!(gave_up.is_err(), "still running when dropped");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        !marker2.exists(),
+        "the remote child survived a dropped exec"
+    );
     // The connection is still usable.
     let out = t
         .exec(&Cmd::new("true").into(), opts(10))

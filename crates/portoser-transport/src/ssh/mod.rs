@@ -14,7 +14,7 @@ use crate::pool::HostConfig;
 use crate::transport::{ExecOptions, ExecOutput, ExecStream, HostStream, OutputChunk};
 use connect::Verifier;
 use russh::client::{Handle, Msg};
-use russh::{Channel, ChannelMsg, Sig};
+use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Sig};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -205,24 +205,32 @@ impl SshTransport {
             what: "command".to_string(),
             after: options.timeout,
         };
-        let (mut channel, _permit) = tokio::time::timeout_at(deadline, self.start(script))
+        let (channel, _permit) = tokio::time::timeout_at(deadline, self.start(script))
             .await
             .map_err(|_| timed_out())??;
+        let (mut read, write) = channel.split();
+        // Kills the remote command if this future is dropped before the command ended (a
+        // timeout, or a caller that gave up), so nothing keeps running unobserved.
+        let mut guard = KillOnDrop(Some(write));
         let mut out = ExecOutput::default();
         let io = async {
-            if let Some(data) = &options.stdin {
-                channel.data(&data[..]).await.map_err(|e| self.err(e))?;
+            if let Some(write) = &guard.0 {
+                if let Some(data) = &options.stdin {
+                    write.data(&data[..]).await.map_err(|e| self.err(e))?;
+                }
+                write.eof().await.map_err(|e| self.err(e))?;
             }
-            channel.eof().await.map_err(|e| self.err(e))?;
-            collect(&mut channel, &mut out).await
+            collect(&mut read, &mut out).await
         };
         match tokio::time::timeout_at(deadline, io).await {
-            Ok(Ok(())) => Ok(out),
-            Ok(Err(e)) => Err(e),
+            Ok(result) => {
+                guard.0 = None;
+                result.map(|()| out)
+            }
             Err(_) => {
-                // The wrapper turns TERM into `kill -KILL 0` on the host.
-                let _ = channel.signal(Sig::TERM).await;
-                let _ = channel.close().await;
+                if let Some(write) = guard.0.take() {
+                    kill(&write).await;
+                }
                 Err(timed_out())
             }
         }
@@ -296,7 +304,10 @@ impl SshTransport {
 
 /// Reads a channel until it closes; after the exit status, waits at most `DRAIN_GRACE` for
 /// the rest of the output (a background process may hold the pipes open).
-async fn collect(channel: &mut Channel<Msg>, out: &mut ExecOutput) -> Result<(), TransportError> {
+async fn collect(
+    channel: &mut ChannelReadHalf,
+    out: &mut ExecOutput,
+) -> Result<(), TransportError> {
     let mut exited = false;
     loop {
         let msg = if exited {
@@ -320,6 +331,23 @@ async fn collect(channel: &mut Channel<Msg>, out: &mut ExecOutput) -> Result<(),
             }
             Some(ChannelMsg::Close) | None => return Ok(()),
             Some(_) => {}
+        }
+    }
+}
+
+/// The wrapper on the host turns TERM into `kill -KILL 0`: the script and its children die.
+async fn kill(write: &ChannelWriteHalf<Msg>) {
+    let _ = write.signal(Sig::TERM).await;
+    let _ = write.close().await;
+}
+
+/// Kills the remote command when dropped while still holding the channel.
+struct KillOnDrop(Option<ChannelWriteHalf<Msg>>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let (Some(write), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            runtime.spawn(async move { kill(&write).await });
         }
     }
 }
