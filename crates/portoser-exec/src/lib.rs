@@ -7,17 +7,22 @@
 //! [`fake::FakeRunner`] in tests. Ctrl-C goes through a [`CancelToken`]. docs/apply.md
 //! documents the behaviour.
 
+mod apply;
 mod cancel;
+mod engine_runner;
 mod event;
 pub mod fake;
+mod hooks;
 mod record;
 pub mod render;
 mod report;
 mod runner;
 mod scheduler;
 
+pub use apply::{ApplyOptions, apply};
 pub use cancel::CancelToken;
+pub use engine_runner::EngineRunner;
 pub use event::{Event, EventKind};
+pub use hooks::HookStep;
 pub use report::{CriticalPath, NodeReport, Outcome, RunOutcome, RunReport, StateChange, Totals};
 pub use runner::{NodeFailure, NodeOutput, NodeRunner};
-pub use scheduler::{ApplyOptions, apply};

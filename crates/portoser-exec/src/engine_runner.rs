@@ -1,0 +1,278 @@
+//! The real [`NodeRunner`]: each plan node kind mapped to engine and transport calls through
+//! one [`Pool`] (one connection per host per run, opened on first use).
+
+use crate::hooks::{HookStep, run_hook};
+use crate::{CancelToken, NodeFailure, NodeOutput, NodeRunner};
+use portoser_diag::{Span, Spanned};
+use portoser_engine::{Engine, EngineError, HealthError, ServiceSpec, wait_healthy};
+use portoser_plan::{Node, NodeKind, Recorded, ServiceConfig, service_config};
+use portoser_registry::{Engine as EngineKind, Registry, Service};
+use portoser_transport::{Cmd, ExecOptions, Pool, Script, Transport, TransportError};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How long a prepare/sync check may take on a host.
+const QUICK: Duration = Duration::from_secs(60);
+/// `uv sync` may download and build.
+const INSTALL: Duration = Duration::from_secs(900);
+
+pub struct EngineRunner {
+    pool: Pool,
+    /// The desired spec of every registry service (or why it cannot be built).
+    specs: HashMap<String, Result<ServiceSpec, String>>,
+    /// The recorded instance of every recorded service (stop-old and remove act on it).
+    old_specs: HashMap<String, Result<ServiceSpec, String>>,
+    configs: HashMap<String, ServiceConfig>,
+    hooks: HashMap<String, Vec<HookStep>>,
+    routed: bool,
+}
+
+impl EngineRunner {
+    /// Everything a run needs, computed once: specs from `registry`, the old instances from
+    /// `recorded`, connections from `pool`.
+    pub fn new(registry: &Registry, recorded: &Recorded, pool: Pool) -> Self {
+        let mut specs = HashMap::new();
+        let mut configs = HashMap::new();
+        for service in &registry.services {
+            let name = service.name.value.clone();
+            specs.insert(name.clone(), ServiceSpec::from_registry(registry, service));
+            configs.insert(name, service_config(registry, service));
+        }
+        let old_specs = recorded
+            .services
+            .iter()
+            .map(|(name, applied)| {
+                let old = recorded_service(name, &applied.config);
+                (name.clone(), ServiceSpec::from_registry(registry, &old))
+            })
+            .collect();
+        let routed = configs.values().any(|c| c.hostname.is_some());
+        EngineRunner {
+            pool,
+            specs,
+            old_specs,
+            configs,
+            hooks: HashMap::new(),
+            routed,
+        }
+    }
+
+    /// The typed steps of a hook node (by node id, `api/after-deploy`), from the checked
+    /// playbooks. A hook node without steps here fails as not supported yet.
+    pub fn with_hook(mut self, node_id: &str, steps: Vec<HookStep>) -> Self {
+        self.hooks.insert(node_id.to_string(), steps);
+        self
+    }
+
+    fn spec(&self, node: &Node) -> Result<&ServiceSpec, NodeFailure> {
+        self.spec_named(service_of(node)?)
+    }
+
+    pub(crate) fn spec_named(&self, name: &str) -> Result<&ServiceSpec, NodeFailure> {
+        match self.specs.get(name) {
+            Some(Ok(spec)) => Ok(spec),
+            Some(Err(why)) => Err(NodeFailure::new(why.clone())),
+            None => Err(NodeFailure::new(format!(
+                "service `{name}` is not in the registry"
+            ))),
+        }
+    }
+
+    fn old_spec(&self, node: &Node) -> Result<&ServiceSpec, NodeFailure> {
+        let name = service_of(node)?;
+        match self.old_specs.get(name) {
+            Some(Ok(spec)) => Ok(spec),
+            Some(Err(why)) => Err(NodeFailure::new(format!(
+                "the recorded instance of `{name}` cannot be reached: {why}"
+            ))),
+            None => Err(NodeFailure::new(format!(
+                "service `{name}` has no recorded instance to stop"
+            ))),
+        }
+    }
+
+    pub(crate) async fn transport(&self, host: &str) -> Result<Transport, NodeFailure> {
+        self.pool.get(host).await.map_err(transport_failure)
+    }
+
+    async fn node(&self, node: &Node, cancel: &CancelToken) -> Result<NodeOutput, NodeFailure> {
+        match node.kind {
+            NodeKind::Prepare => {
+                let spec = self.spec(node)?;
+                let t = self.transport(&spec.host).await?;
+                let mkdir = Cmd::new("mkdir").arg("-p").arg(&spec.service_dir);
+                exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
+                Ok(NodeOutput::default())
+            }
+            NodeKind::Sync => self.sync(node).await,
+            NodeKind::Install => {
+                let spec = self.spec(node)?;
+                let t = self.transport(&spec.host).await?;
+                let uv = portoser_engine::local::uv_sync(spec);
+                exec(&t, Script::from(uv), "uv sync --frozen", INSTALL).await?;
+                Ok(NodeOutput::default())
+            }
+            NodeKind::Secrets => self.secrets(node),
+            NodeKind::Deploy => {
+                let spec = self.spec(node)?;
+                let t = self.transport(&spec.host).await?;
+                let engine = Engine::for_spec(spec);
+                engine.deploy(&t, spec).await.map_err(engine_failure)?;
+                Ok(NodeOutput::default())
+            }
+            NodeKind::Health => {
+                let spec = self.spec(node)?;
+                let t = self.transport(&spec.host).await?;
+                health(&t, spec).await
+            }
+            NodeKind::Hook => match self.hooks.get(&node.id) {
+                Some(steps) => run_hook(self, steps, cancel).await,
+                None => Err(NodeFailure::new(format!(
+                    "running hooks is not supported yet ({})",
+                    node.steps.join("; ")
+                ))),
+            },
+            NodeKind::Caddy if !self.routed => Ok(NodeOutput::message("no service is routed")),
+            NodeKind::Caddy => Err(NodeFailure::new(
+                "reloading Caddy is not supported yet: services with a `hostname` are deployed \
+                 but not routed, and stay unrecorded until their route is live",
+            )),
+            NodeKind::StopOld | NodeKind::Remove => {
+                let spec = self.old_spec(node)?;
+                let t = self.transport(&spec.host).await?;
+                let engine = Engine::for_spec(spec);
+                engine.remove(&t, spec).await.map_err(engine_failure)?;
+                Ok(NodeOutput::message(format!("removed from `{}`", spec.host)))
+            }
+        }
+    }
+
+    /// Copying project files to hosts is not built yet: sync checks that what the engine
+    /// needs is already on the host, so a missing file fails here, named, not in deploy.
+    async fn sync(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
+        let spec = self.spec(node)?;
+        let (path, test) = match (&spec.engine, &spec.compose_file) {
+            (EngineKind::Docker, Some(file)) => (file.clone(), "-f"),
+            (EngineKind::Docker, None) => return Ok(NodeOutput::default()),
+            _ => (spec.service_dir.clone(), "-d"),
+        };
+        let t = self.transport(&spec.host).await?;
+        let script = Script::from(Cmd::new("test").arg(test).arg(&path));
+        let out = t
+            .exec(&script, ExecOptions::with_timeout(QUICK))
+            .await
+            .map_err(transport_failure)?;
+        if out.success() {
+            return Ok(NodeOutput::default());
+        }
+        Err(
+            NodeFailure::new(format!("`{path}` does not exist on `{}`", spec.host)).with_note(
+                "portoser does not copy project files to hosts yet: put them there first",
+            ),
+        )
+    }
+
+    fn secrets(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
+        let name = service_of(node)?;
+        let refs = self.configs.get(name).map(|c| c.secrets.len()).unwrap_or(0);
+        if refs == 0 {
+            return Ok(NodeOutput::default());
+        }
+        Err(NodeFailure::new(format!(
+            "secrets are not supported yet (issue 7): `{name}` references {refs} secret(s)"
+        )))
+    }
+}
+
+impl NodeRunner for EngineRunner {
+    async fn run(&self, node: &Node, cancel: &CancelToken) -> Result<NodeOutput, NodeFailure> {
+        self.node(node, cancel).await
+    }
+}
+
+pub(crate) async fn health(t: &Transport, spec: &ServiceSpec) -> Result<NodeOutput, NodeFailure> {
+    match wait_healthy(t, spec).await {
+        Ok(took) => Ok(NodeOutput::message(format!(
+            "healthy after {}",
+            crate::render::secs(took)
+        ))),
+        Err(HealthError::NoCheck) => Ok(NodeOutput::message("no health check declared")),
+        Err(e) => Err(NodeFailure::new(format!(
+            "`{}` is not healthy on `{}`",
+            spec.name, spec.host
+        ))
+        .with_note(e.to_string())),
+    }
+}
+
+pub(crate) async fn exec(
+    t: &Transport,
+    script: Script,
+    what: &str,
+    timeout: Duration,
+) -> Result<String, NodeFailure> {
+    let out = t
+        .exec(&script, ExecOptions::with_timeout(timeout))
+        .await
+        .map_err(transport_failure)?;
+    if out.success() {
+        return Ok(out.stdout_text());
+    }
+    let status = out.status.map_or("a signal".to_string(), |s| s.to_string());
+    Err(
+        NodeFailure::new(format!("`{what}` failed on `{}` (exit {status})", t.host()))
+            .with_note(out.stderr_text().trim().to_string()),
+    )
+}
+
+fn service_of(node: &Node) -> Result<&str, NodeFailure> {
+    node.service
+        .as_deref()
+        .ok_or_else(|| NodeFailure::new(format!("node `{}` belongs to no service", node.id)))
+}
+
+pub(crate) fn transport_failure(e: TransportError) -> NodeFailure {
+    NodeFailure::new(e.to_string())
+}
+
+fn engine_failure(e: EngineError) -> NodeFailure {
+    NodeFailure::new(e.to_string())
+}
+
+/// The recorded configuration as a registry entry, so the recorded instance (another host,
+/// another engine, or a service that left the registry) gets a spec the same way.
+fn recorded_service(name: &str, c: &ServiceConfig) -> Service {
+    let s = |v: &str| Spanned::new(v.to_string(), Span::default());
+    let opt = |v: &Option<String>| v.as_deref().map(s);
+    Service {
+        name: s(name),
+        span: Span::default(),
+        hostname: opt(&c.hostname),
+        current_host: Some(s(&c.host)),
+        deployment_type: EngineKind::parse(&c.engine).map(|e| Spanned::new(e, Span::default())),
+        docker_compose: opt(&c.compose_file),
+        service_name: opt(&c.service_name),
+        service_file: None,
+        port: c.port.map(|p| Spanned::new(p, Span::default())),
+        healthcheck_url: None,
+        dependencies: Vec::new(),
+        tls_cert: None,
+        tls_key: None,
+        ca_cert: None,
+        description: None,
+        working_dir: opt(&c.working_dir),
+        python_manager: opt(&c.python_manager),
+        restart_command: None,
+        healthcheck_command: None,
+        healthcheck_interval: None,
+        healthcheck_retries: None,
+        platform: None,
+        tags: Vec::new(),
+        health: None,
+        command: opt(&c.command),
+        env: c.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
+        secrets: Vec::new(),
+        on_failure: None,
+        service_yml: None,
+    }
+}
