@@ -86,9 +86,7 @@ impl fmt::Display for EditError {
             EditError::Rejected(r) if r.stage == Stage::Before => {
                 f.write_str("the registry has errors; fix them before editing it")
             }
-            EditError::Rejected(_) => {
-                f.write_str("the edit would make the registry invalid; nothing was written")
-            }
+            EditError::Rejected(_) => f.write_str("the edit would make the registry invalid"),
             EditError::NoSuchService { name, suggestion } => {
                 write!(f, "no service `{name}` in the registry")?;
                 match suggestion {
