@@ -1,12 +1,12 @@
 //! Builds the plan graph: per-service chains, dependency and hook edges, the Caddy reload,
 //! migrations and deletions. Rules are documented in docs/plan.md.
 
-use crate::config::{ServiceConfig, config_hash, service_config};
+use crate::config::{ServiceConfig, SourceDigest, config_hash, service_config, service_configs};
 use crate::diff::{classify, reasons};
 use crate::model::{Action, Change, HookSpec, Node, NodeKind, Plan, Recorded, Timing};
 use crate::{caddy, order};
 use portoser_registry::{Engine, Registry};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Plans with the current time as `created_at`.
 pub fn plan(
@@ -24,7 +24,8 @@ pub fn plan(
     )
 }
 
-/// Plans with a given `created_at`: pure and deterministic.
+/// Plans with a given `created_at`: pure and deterministic. Project files are not looked
+/// at: each service keeps its recorded source digest (see [`plan_at_with_sources`]).
 pub fn plan_at(
     registry: &Registry,
     hooks: &[HookSpec],
@@ -32,11 +33,41 @@ pub fn plan_at(
     inputs_hash: &str,
     created_at: &str,
 ) -> Plan {
+    let none = BTreeMap::new();
+    plan_at_with_sources(registry, hooks, recorded, inputs_hash, &none, created_at)
+}
+
+/// Plans with the current time, comparing each service's project files (`sources`, by
+/// service name) with what was recorded: a change is an update, "files changed: ...".
+pub fn plan_with_sources(
+    registry: &Registry,
+    hooks: &[HookSpec],
+    recorded: &Recorded,
+    inputs_hash: &str,
+    sources: &BTreeMap<String, SourceDigest>,
+) -> Plan {
+    let now = crate::now_rfc3339();
+    plan_at_with_sources(registry, hooks, recorded, inputs_hash, sources, &now)
+}
+
+/// [`plan_with_sources`] with a given `created_at`. A service missing from `sources` keeps
+/// its recorded digest ([`service_configs`]).
+pub fn plan_at_with_sources(
+    registry: &Registry,
+    hooks: &[HookSpec],
+    recorded: &Recorded,
+    inputs_hash: &str,
+    sources: &BTreeMap<String, SourceDigest>,
+    created_at: &str,
+) -> Plan {
     let mut b = Builder::default();
     let mut planned = Vec::new();
+    let mut configs = service_configs(registry, recorded, sources);
     for service in &registry.services {
-        let config = service_config(registry, service);
         let name = service.name.value.as_str();
+        let config = configs
+            .remove(name)
+            .unwrap_or_else(|| service_config(registry, service));
         let own_hooks: Vec<&HookSpec> = hooks.iter().filter(|h| h.service == name).collect();
         planned.push(b.service(name, config, recorded, &own_hooks));
     }

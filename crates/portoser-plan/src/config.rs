@@ -2,6 +2,7 @@
 //! applied), so two configurations are equal exactly when a deploy would do the same thing.
 //! It holds secret references (`path#key`), never values, and is what the state stores.
 
+use crate::model::Recorded;
 use portoser_registry::{Registry, Service, ServiceYml};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -35,6 +36,56 @@ pub struct ServiceConfig {
     pub service_file: Option<String>,
     /// sha256 of the parsed `service.yml` content, when there is one.
     pub service_yml_hash: Option<String>,
+    /// Digest of the project files `sync` puts on the host (docs/engines.md, "Files");
+    /// `None` when the service has none. Skipped when absent, so states written before it
+    /// existed hash the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources_hash: Option<String>,
+    /// Project-relative path → short digest of each synced file: lets a plan name the files
+    /// that changed. Follows `sources_hash`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub source_files: BTreeMap<String, String>,
+}
+
+/// The digest of one service's project files, computed by the CLI (which reads them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceDigest {
+    /// `sha256:<hex>` over the whole set (what the host's marker holds).
+    pub hash: String,
+    /// Project-relative path → short digest of the file.
+    pub files: BTreeMap<String, String>,
+}
+
+/// The desired configuration of every registry service with its source digest: from
+/// `sources`, or, for a service missing there (planning did not read its files), the
+/// recorded one, so not looking never shows as a change. Planning and `apply` (which records
+/// these) must use the same map.
+pub fn service_configs(
+    registry: &Registry,
+    recorded: &Recorded,
+    sources: &BTreeMap<String, SourceDigest>,
+) -> BTreeMap<String, ServiceConfig> {
+    registry
+        .services
+        .iter()
+        .map(|service| {
+            let name = service.name.value.clone();
+            let mut config = service_config(registry, service);
+            match sources.get(&name) {
+                Some(d) => {
+                    config.sources_hash = Some(d.hash.clone());
+                    config.source_files = d.files.clone();
+                }
+                None => {
+                    if let Some(old) = recorded.services.get(&name) {
+                        config.sources_hash = old.config.sources_hash.clone();
+                        config.source_files = old.config.source_files.clone();
+                    }
+                }
+            }
+            (name, config)
+        })
+        .collect()
 }
 
 /// The health gate, with the legacy `healthcheck_*` fields and registry defaults folded in.
@@ -97,6 +148,8 @@ pub fn service_config(registry: &Registry, service: &Service) -> ServiceConfig {
             .map(|o| o.value.as_str().to_string()),
         service_file: text(&service.service_file),
         service_yml_hash: service.service_yml.as_ref().map(service_yml_hash),
+        sources_hash: None,
+        source_files: BTreeMap::new(),
     }
 }
 

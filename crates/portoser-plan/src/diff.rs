@@ -112,7 +112,47 @@ pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
     if old.service_yml_hash != new.service_yml_hash && old.service_file == new.service_file {
         out.push("service.yml changed".to_string());
     }
+    if old.sources_hash != new.sources_hash {
+        out.push(files_reason(old, new));
+    }
     out
+}
+
+/// How many changed files a reason names before "and N more".
+const NAMED_FILES: usize = 3;
+
+/// `files changed: api/app.py, api/static/app.css and 2 more`, from the per-file digests;
+/// `files to sync (N)` when nothing was synced before.
+fn files_reason(old: &ServiceConfig, new: &ServiceConfig) -> String {
+    if old.sources_hash.is_none() {
+        return format!("files to sync ({})", new.source_files.len());
+    }
+    let changed: Vec<&str> = new
+        .source_files
+        .iter()
+        .filter(|(path, digest)| old.source_files.get(*path) != Some(*digest))
+        .map(|(path, _)| path.as_str())
+        .chain(
+            old.source_files
+                .keys()
+                .filter(|p| !new.source_files.contains_key(*p))
+                .map(|p| p.as_str()),
+        )
+        .collect();
+    let mut changed = changed;
+    changed.sort_unstable();
+    if changed.is_empty() {
+        return "files changed".to_string();
+    }
+    let named = changed
+        .iter()
+        .take(NAMED_FILES)
+        .copied()
+        .collect::<Vec<_>>();
+    match changed.len().saturating_sub(NAMED_FILES) {
+        0 => format!("files changed: {}", named.join(", ")),
+        more => format!("files changed: {} and {more} more", named.join(", ")),
+    }
 }
 
 /// `port 8080 → 8081`, `port 8081 added`, `port 8080 removed`.
@@ -199,6 +239,42 @@ mod tests {
             ]
         );
         assert_eq!(classify(&old, &new, false), Action::Update);
+    }
+
+    #[test]
+    fn changed_files_are_named_and_counted() {
+        let files = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(p, d)| (p.to_string(), d.to_string()))
+                .collect()
+        };
+        let old = ServiceConfig {
+            sources_hash: Some("sha256:1".into()),
+            source_files: files(&[("w/a.py", "1"), ("w/b.py", "1"), ("w/gone.py", "1")]),
+            ..base()
+        };
+        let new = ServiceConfig {
+            sources_hash: Some("sha256:2".into()),
+            source_files: files(&[("w/a.py", "2"), ("w/b.py", "1"), ("w/new.py", "1")]),
+            ..base()
+        };
+        assert_eq!(
+            reasons(&old, &new),
+            ["files changed: w/a.py, w/gone.py, w/new.py"]
+        );
+        assert_eq!(classify(&old, &new, false), Action::Update);
+        let many = ServiceConfig {
+            sources_hash: Some("sha256:3".into()),
+            source_files: files(&[("a", "9"), ("b", "9"), ("c", "9"), ("d", "9"), ("e", "9")]),
+            ..base()
+        };
+        assert_eq!(reasons(&old, &many), ["files changed: a, b, c and 5 more"]);
+        let first = ServiceConfig {
+            sources_hash: None,
+            ..base()
+        };
+        assert_eq!(reasons(&first, &new), ["files to sync (3)"]);
     }
 
     #[test]

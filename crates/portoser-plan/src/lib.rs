@@ -15,8 +15,10 @@ mod order;
 pub mod render;
 mod time;
 
-pub use build::{plan, plan_at};
-pub use config::{HealthConfig, ServiceConfig, config_hash, service_config};
+pub use build::{plan, plan_at, plan_at_with_sources, plan_with_sources};
+pub use config::{
+    HealthConfig, ServiceConfig, SourceDigest, config_hash, service_config, service_configs,
+};
 pub use model::{
     Action, AppliedService, Change, HookSpec, Node, NodeKind, Plan, Recorded, Summary, Timing,
 };
