@@ -13,6 +13,7 @@ pub mod native;
 pub mod render;
 pub mod spec;
 pub mod status;
+pub mod sync;
 
 pub use error::EngineError;
 pub use health::{HealthError, HealthSpec, Probe, wait_healthy};
