@@ -4,6 +4,7 @@
 use crate::hooks::{HookStep, run_hook};
 use crate::{CancelToken, NodeFailure, NodeOutput, NodeRunner};
 use portoser_diag::{Span, Spanned};
+use portoser_engine::sync::{ServiceSources, SyncOutcome};
 use portoser_engine::{Engine, EngineError, HealthError, ServiceSpec, wait_healthy};
 use portoser_plan::{Node, NodeKind, Recorded, ServiceConfig, service_config};
 use portoser_registry::{Engine as EngineKind, Registry, Service};
@@ -24,6 +25,8 @@ pub struct EngineRunner {
     old_specs: HashMap<String, Result<ServiceSpec, String>>,
     configs: HashMap<String, ServiceConfig>,
     hooks: HashMap<String, Vec<HookStep>>,
+    /// The project files of each service that has some (the CLI reads them).
+    sources: HashMap<String, ServiceSources>,
     routed: bool,
 }
 
@@ -53,6 +56,7 @@ impl EngineRunner {
             old_specs,
             configs,
             hooks: HashMap::new(),
+            sources: HashMap::new(),
             routed,
         }
     }
@@ -61,6 +65,16 @@ impl EngineRunner {
     /// playbooks. A hook node without steps here fails as not supported yet.
     pub fn with_hook(mut self, node_id: &str, steps: Vec<HookStep>) -> Self {
         self.hooks.insert(node_id.to_string(), steps);
+        self
+    }
+
+    /// The project files `sync` puts on each service's host, by service name. A service
+    /// without an entry has nothing to copy: its sync checks that the files are there.
+    pub fn with_sources(
+        mut self,
+        sources: impl IntoIterator<Item = (String, ServiceSources)>,
+    ) -> Self {
+        self.sources.extend(sources);
         self
     }
 
@@ -147,10 +161,23 @@ impl EngineRunner {
         }
     }
 
-    /// Copying project files to hosts is not built yet: sync checks that what the engine
-    /// needs is already on the host, so a missing file fails here, named, not in deploy.
+    /// Copies the service's project files (unless the host has them already); a service
+    /// without project files gets a check that what the engine needs is on the host, so a
+    /// missing file fails here, named, not in deploy.
     async fn sync(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
         let spec = self.spec(node)?;
+        if let Some(sources) = self.sources.get(&spec.name) {
+            let t = self.transport(&spec.host).await?;
+            let outcome = portoser_engine::sync::sync(&t, spec, sources)
+                .await
+                .map_err(engine_failure)?;
+            return Ok(NodeOutput::message(match outcome {
+                SyncOutcome::Unchanged => "files already on the host".to_string(),
+                SyncOutcome::Copied { files, bytes } => {
+                    format!("copied {files} file(s), {}", size(bytes))
+                }
+            }));
+        }
         let (path, test) = match (&spec.engine, &spec.compose_file) {
             (EngineKind::Docker, Some(file)) => (file.clone(), "-f"),
             (EngineKind::Docker, None) => return Ok(NodeOutput::default()),
@@ -167,7 +194,8 @@ impl EngineRunner {
         }
         Err(
             NodeFailure::new(format!("`{path}` does not exist on `{}`", spec.host)).with_note(
-                "portoser does not copy project files to hosts yet: put them there first",
+                "it is not in the project, so portoser cannot copy it: put it on the host, or \
+                 use a path relative to the project directory",
             ),
         )
     }
@@ -223,6 +251,19 @@ pub(crate) async fn exec(
         NodeFailure::new(format!("`{what}` failed on `{}` (exit {status})", t.host()))
             .with_note(out.stderr_text().trim().to_string()),
     )
+}
+
+/// `512 B`, `12.5 KiB`, `3.2 MiB`.
+fn size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / KIB / KIB)
+    }
 }
 
 fn service_of(node: &Node) -> Result<&str, NodeFailure> {

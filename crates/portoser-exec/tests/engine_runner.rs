@@ -96,7 +96,7 @@ async fn each_node_kind_sends_what_it_should() {
     );
     assert_eq!(
         run_node(&runner, "db", NodeKind::Sync).await,
-        Err("`/srv/p/db/docker-compose.yml` does not exist on `h1` | portoser does not copy project files to hosts yet: put them there first".into())
+        Err("`/srv/p/db/docker-compose.yml` does not exist on `h1` | it is not in the project, so portoser cannot copy it: put it on the host, or use a path relative to the project directory".into())
     );
     assert_eq!(
         run_node(&runner, "api", NodeKind::Secrets).await,
