@@ -8,6 +8,7 @@ pub mod builtins;
 mod check;
 mod codes;
 pub mod stdlib;
+pub mod steps;
 pub mod types;
 
 pub use check::imports::{imports, resolve_import};
@@ -17,6 +18,7 @@ use portoser_diag::{Diagnostics, SourceMap, Span};
 use portoser_registry::Registry;
 use portoser_syntax::ast;
 pub use portoser_syntax::ast::HookTiming;
+pub use steps::{Step, Value};
 
 /// What checking produced for later stages (only meaningful when there were no errors).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +26,8 @@ pub struct Checked {
     pub hooks: Vec<HookInfo>,
     pub rules: Vec<RuleInfo>,
     pub playbooks: Vec<PlaybookInfo>,
+    /// The project's `engine` blocks, each evaluated for the services that use it.
+    pub engines: Vec<EngineInfo>,
 }
 
 /// What the planner needs of a hook: it becomes a node of the plan graph.
@@ -35,7 +39,37 @@ pub struct HookInfo {
     pub span: Span,
     /// One line per step, e.g. `run on api.host: uv run alembic upgrade head (timeout 2m)`.
     pub steps: Vec<String>,
+    /// The same steps typed and evaluated against the registry (names resolved, loops over
+    /// registry lists unrolled, static conditions decided): what the executor runs.
+    pub typed: Vec<Step>,
     pub uses_shell: bool,
+}
+
+/// A project-defined engine (`engine podman { .. }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineInfo {
+    pub name: String,
+    pub span: Span,
+    /// One entry per service whose `deployment_type` names this engine, in registry order.
+    pub services: Vec<EngineSteps>,
+}
+
+impl EngineInfo {
+    pub fn steps_for(&self, service: &str) -> Option<&EngineSteps> {
+        self.services.iter().find(|s| s.service == service)
+    }
+}
+
+/// An engine's sections evaluated for one service (`service`/`host` resolved).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EngineSteps {
+    pub service: String,
+    pub deploy: Vec<Step>,
+    /// `None` when the engine has no `start` section (start runs `deploy`).
+    pub start: Option<Vec<Step>>,
+    pub stop: Vec<Step>,
+    /// Running when every `run` exits 0.
+    pub status: Vec<Step>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

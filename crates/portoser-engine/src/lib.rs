@@ -5,6 +5,7 @@
 //! Every command is built with `portoser_transport::{Cmd, Script}` from typed values and run
 //! through [`Transport`]; no shell text is assembled here. See docs/engines.md.
 
+pub mod custom;
 pub mod docker;
 pub mod error;
 pub mod health;
@@ -30,6 +31,8 @@ pub enum Engine {
     Docker(docker::Docker),
     Local(local::Local),
     Native(native::Native),
+    /// A project-defined engine (`engine NAME { .. }`): typed steps run through the transport.
+    Custom(custom::Custom),
 }
 
 impl Engine {
@@ -39,6 +42,9 @@ impl Engine {
             EngineKind::Docker => Engine::Docker(docker::Docker::default()),
             EngineKind::Local => Engine::Local(local::Local::default()),
             EngineKind::Native => Engine::Native(native::Native::default()),
+            // The definition lives in the playbooks: the runner supplies it with
+            // `Engine::Custom(def)`; without it every operation fails and says why.
+            EngineKind::Custom(name) => Engine::Custom(custom::Custom::undefined(name.as_str())),
         }
     }
 
@@ -48,6 +54,7 @@ impl Engine {
             Engine::Docker(e) => e.deploy(t, spec).await,
             Engine::Local(e) => e.deploy(t, spec).await,
             Engine::Native(e) => e.deploy(t, spec).await,
+            Engine::Custom(e) => e.deploy(t, spec).await,
         }
     }
 
@@ -56,6 +63,7 @@ impl Engine {
             Engine::Docker(e) => e.start(t, spec).await,
             Engine::Local(e) => e.start(t, spec).await,
             Engine::Native(e) => e.start(t, spec).await,
+            Engine::Custom(e) => e.start(t, spec).await,
         }
     }
 
@@ -64,6 +72,7 @@ impl Engine {
             Engine::Docker(e) => e.stop(t, spec).await,
             Engine::Local(e) => e.stop(t, spec).await,
             Engine::Native(e) => e.stop(t, spec).await,
+            Engine::Custom(e) => e.stop(t, spec).await,
         }
     }
 
@@ -86,6 +95,7 @@ impl Engine {
             Engine::Docker(e) => e.status(t, spec).await,
             Engine::Local(e) => e.status(t, spec).await,
             Engine::Native(e) => e.status(t, spec).await,
+            Engine::Custom(e) => e.status(t, spec).await,
         }
     }
 
@@ -111,6 +121,10 @@ impl Engine {
             Engine::Docker(e) => Ok(e.logs_script(spec, n, follow)),
             Engine::Local(_) => Ok(local::logs_script(spec, n, follow)),
             Engine::Native(_) => native::logs_script(spec, n, follow),
+            Engine::Custom(e) => Err(EngineError::spec(
+                &spec.name,
+                format!("engine `{}` has no logs step", e.name),
+            )),
         }
     }
 
@@ -121,6 +135,7 @@ impl Engine {
             Engine::Docker(e) => e.remove(t, spec).await,
             Engine::Local(e) => e.remove(t, spec).await,
             Engine::Native(e) => e.remove(t, spec).await,
+            Engine::Custom(e) => e.remove(t, spec).await,
         }
     }
 }

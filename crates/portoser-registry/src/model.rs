@@ -197,25 +197,86 @@ pub enum Engine {
     Local,
     /// A systemd unit (Linux) or launchd job (macOS) generated from the service.
     Native,
+    /// An engine the project defines in its playbooks (`engine podman { .. }`). The registry
+    /// cannot see playbooks: the checker reports a name no `engine` block defines (E0331).
+    Custom(EngineName),
 }
 
 impl Engine {
+    /// The built-in engines.
     pub const ALL: [Engine; 3] = [Engine::Docker, Engine::Local, Engine::Native];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Engine::Docker => "docker",
             Engine::Local => "local",
             Engine::Native => "native",
+            Engine::Custom(name) => name.as_str(),
         }
     }
 
+    /// A built-in engine by name, else a project engine when the text is a valid engine
+    /// name (whether a block defines it is the checker's business).
     pub fn parse(text: &str) -> Option<Engine> {
-        Engine::ALL.into_iter().find(|e| e.as_str() == text)
+        Engine::ALL
+            .into_iter()
+            .find(|e| e.as_str() == text)
+            .or_else(|| EngineName::new(text).map(Engine::Custom))
+    }
+
+    pub fn is_custom(&self) -> bool {
+        matches!(self, Engine::Custom(_))
     }
 }
 
 impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name of a project-defined engine: `[a-z][a-z0-9_]*`, at most
+/// [`EngineName::MAX_LEN`] bytes, stored inline so [`Engine`] stays `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EngineName {
+    len: u8,
+    bytes: [u8; EngineName::MAX_LEN],
+}
+
+impl EngineName {
+    pub const MAX_LEN: usize = 32;
+
+    /// `None` unless `text` is a valid engine name.
+    pub fn new(text: &str) -> Option<EngineName> {
+        let mut chars = text.bytes();
+        let first_ok = chars.next().is_some_and(|b| b.is_ascii_lowercase());
+        let rest_ok = chars.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !first_ok || !rest_ok || text.len() > Self::MAX_LEN {
+            return None;
+        }
+        let mut bytes = [0u8; Self::MAX_LEN];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(EngineName {
+            len: u8::try_from(text.len()).ok()?,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for EngineName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for EngineName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -45,6 +45,35 @@ pub enum ItemKind {
     Allow(Allow),
     /// `import "common/tls.pbk"`: a file outside `playbooks/` whose items become visible.
     Import(Import),
+    /// `engine podman { deploy { .. } stop { .. } status { .. } }`: a project-defined engine
+    /// that services name in `deployment_type`.
+    Engine(EngineDef),
+}
+
+/// A project-defined engine: named sections, each a block of steps.
+///
+/// ```text
+/// engine podman {
+///   deploy { run on host: "podman run -d --replace --name " + service.name + " ..." }
+///   stop   { run on host: "podman stop " + service.name }
+///   status { run on host: "podman container exists " + service.name }
+/// }
+/// ```
+///
+/// Section names are plain names (`start` and `stop` are also action names), so the parser
+/// accepts any name and the checker says which sections exist.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineDef {
+    pub name: Ident,
+    pub sections: Vec<EngineSection>,
+    /// The braces around the sections.
+    pub body_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineSection {
+    pub name: Ident,
+    pub body: Block,
 }
 
 /// A self-healing rule.
@@ -304,6 +333,7 @@ impl Item {
         match &self.kind {
             ItemKind::Rule(r) => Some(&r.name),
             ItemKind::Playbook(p) => Some(&p.name),
+            ItemKind::Engine(e) => Some(&e.name),
             ItemKind::Hook(_) | ItemKind::Allow(_) | ItemKind::Import(_) => None,
         }
     }

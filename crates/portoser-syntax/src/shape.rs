@@ -65,6 +65,14 @@ fn item(i: &mut Item) {
             a.services.iter_mut().for_each(id);
         }
         ItemKind::Import(i) => i.path_span = Span::default(),
+        ItemKind::Engine(e) => {
+            id(&mut e.name);
+            e.body_span = Span::default();
+            for section in &mut e.sections {
+                id(&mut section.name);
+                block(&mut section.body);
+            }
+        }
     }
 }
 

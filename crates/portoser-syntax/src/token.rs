@@ -6,13 +6,13 @@ use std::fmt;
 /// Every reserved word. A keyword cannot be used as a name, except as the label of a named
 /// argument (`wait_healthy(api, timeout: 60s)`) and as a field name (`x.on`).
 pub const KEYWORDS: &[&str] = &[
-    "after", "allow", "and", "before", "do", "else", "failed", "false", "for", "hook", "if",
-    "import", "in", "let", "not", "of", "on", "or", "playbook", "rule", "run", "timeout", "true",
-    "when", "where",
+    "after", "allow", "and", "before", "do", "else", "engine", "failed", "false", "for", "hook",
+    "if", "import", "in", "let", "not", "of", "on", "or", "playbook", "rule", "run", "timeout",
+    "true", "when", "where",
 ];
 
 /// The keywords that start an item at the top level of a file.
-pub const ITEM_KEYWORDS: &[&str] = &["rule", "hook", "playbook", "allow", "import"];
+pub const ITEM_KEYWORDS: &[&str] = &["rule", "hook", "playbook", "allow", "import", "engine"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Token<'s> {

@@ -31,6 +31,7 @@ fn the_sketch_parses_without_errors() {
             ItemKind::Playbook(_) => "playbook",
             ItemKind::Allow(_) => "allow",
             ItemKind::Import(_) => "import",
+            ItemKind::Engine(_) => "engine",
         })
         .collect();
     assert_eq!(
@@ -125,4 +126,25 @@ fn an_error_in_a_block_points_at_its_opening_brace() {
         rendered.contains("expected `}` to close the block opened here"),
         "{rendered}"
     );
+}
+
+#[test]
+fn an_engine_block_parses_into_named_sections() {
+    let (file, rendered, _) = check(
+        "engine podman {\n  deploy { run on host: \"podman run \" + service.name }\n  stop { log(\"x\") }\n}\n",
+    );
+    assert_eq!(rendered, "");
+    let Some(ItemKind::Engine(e)) = file.items.first().map(|i| &i.kind) else {
+        panic!("not an engine: {:?}", file.items);
+    };
+    assert_eq!(e.name.name, "podman");
+    let names: Vec<&str> = e.sections.iter().map(|s| s.name.name.as_str()).collect();
+    assert_eq!(names, ["deploy", "stop"]);
+    assert_eq!(e.sections.first().map(|s| s.body.stmts.len()), Some(1));
+}
+
+#[test]
+fn a_broken_engine_block_is_a_located_error() {
+    let (_, rendered, _) = check("engine podman { deploy run on host: \"x\" }\n");
+    assert!(rendered.contains("E02"), "{rendered}");
 }

@@ -141,6 +141,13 @@ fn item() -> impl Strategy<Value = String> {
         (name(), stmts()).prop_map(|(n, b)| format!("playbook {n}(h: Host, l: List<Service>) {{{b}}}")),
         Just("allow shell for api , worker".to_string()),
         Just("import \"common/tls.pbk\"".to_string()),
+        (name(), prop::collection::vec((name(), stmts(), ws()), 0..4)).prop_map(|(n, sections)| {
+            let sections: String = sections
+                .into_iter()
+                .map(|(s, b, w)| format!("{s}{w}{{{b}}}{w}"))
+                .collect();
+            format!("engine {n} {{{sections}}}")
+        }),
     ]
 }
 

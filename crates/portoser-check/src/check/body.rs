@@ -28,6 +28,8 @@ pub(crate) struct Body<'c, 'r> {
     pub allow_destructive: bool,
     /// The hook's service: the one whose `allow shell` policy its `run` needs.
     pub hook_service: Option<String>,
+    /// A section of a project `engine` block: its own definition is its shell policy.
+    pub engine: bool,
     scopes: Vec<Vec<Var>>,
     pub acted: bool,
     pub destructive: bool,
@@ -44,6 +46,7 @@ impl<'c, 'r> Body<'c, 'r> {
             learned: false,
             allow_destructive: false,
             hook_service: None,
+            engine: false,
             scopes: vec![Vec::new()],
             acted: false,
             destructive: false,

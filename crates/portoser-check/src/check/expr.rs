@@ -294,6 +294,8 @@ fn operator_result(op: BinaryOp, l: &Ty, r: &Ty) -> Option<Ty> {
             | (Ty::Str, Ty::Str)
             | (Ty::Duration, Ty::Duration)
             | (Ty::Size, Ty::Size) => Some(l.clone()),
+            // A number appended to text (`"--port " + service.port`): never a secret.
+            (Ty::Str, Ty::Int | Ty::Port) => Some(Ty::Str),
             _ => None,
         },
         BinaryOp::Sub => match (l, r) {

@@ -21,13 +21,18 @@ pub(crate) fn check_item(
         ItemKind::Hook(_) => IN_HOOK,
         ItemKind::Playbook(_) => IN_PLAYBOOK,
         ItemKind::Allow(_) | ItemKind::Import(_) => return,
+        ItemKind::Engine(e) => {
+            out.engines
+                .extend(super::engine::check(cx, kind, item, e, diags));
+            return;
+        }
     };
     let flags = annot::check(cx, item, place, diags);
     match &item.kind {
         ItemKind::Rule(r) => rule(cx, kind, item, r, &flags, diags, out),
         ItemKind::Hook(h) => hook(cx, kind, item, h, diags, out),
         ItemKind::Playbook(p) => playbook(cx, kind, item, p, diags, out),
-        ItemKind::Allow(_) | ItemKind::Import(_) => {}
+        ItemKind::Allow(_) | ItemKind::Import(_) | ItemKind::Engine(_) => {}
     }
 }
 
@@ -119,12 +124,15 @@ fn hook(
     body.hook_service = Some(h.service.name.clone());
     body.block(&h.body);
     let uses_shell = body.shell;
+    let mut typed = Vec::new();
+    super::eval::Evaluator::new(cx, Some(&h.service.name)).block(&h.body, &mut typed);
     out.hooks.push(HookInfo {
         service: h.service.name.clone(),
         timing: h.timing,
         event: h.event.name.clone(),
         span: item.span,
         steps: h.body.stmts.iter().map(print::step).collect(),
+        typed,
         uses_shell,
     });
 }
@@ -132,6 +140,12 @@ fn hook(
 fn hook_event(engine: Option<Engine>, service: &str, h: &Hook, diags: &mut Diagnostics) {
     let event = h.event.name.as_str();
     let allowed: Vec<&str> = match engine {
+        // A project engine has the lifecycle steps every engine has.
+        Some(Engine::Custom(_)) => builtins::EVENTS
+            .iter()
+            .filter(|e| e.rule && !e.engines.is_empty())
+            .map(|e| e.name)
+            .collect(),
         Some(e) => builtins::hook_events(e),
         None => builtins::EVENTS
             .iter()

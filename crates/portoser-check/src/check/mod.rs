@@ -5,6 +5,8 @@
 mod annot;
 mod body;
 mod call;
+mod engine;
+mod eval;
 mod expr;
 pub mod imports;
 mod items;
@@ -51,6 +53,9 @@ pub(crate) struct Cx<'r> {
     pub shell: HashSet<String>,
     /// Every rule by name (for `@learned(from: ..)`).
     pub rules: HashMap<String, Span>,
+    /// Service and host names in registry order (`services`/`hosts` evaluate to these).
+    pub registry_services: Vec<String>,
+    pub registry_hosts: Vec<String>,
 }
 
 impl<'r> Cx<'r> {
@@ -68,7 +73,31 @@ impl<'r> Cx<'r> {
                 .collect(),
             shell: HashSet::new(),
             rules: HashMap::new(),
+            registry_services: registry
+                .services
+                .iter()
+                .map(|s| s.name.value.clone())
+                .collect(),
+            registry_hosts: registry
+                .hosts
+                .iter()
+                .map(|h| h.name.value.clone())
+                .collect(),
         }
+    }
+
+    /// Services whose `deployment_type` names the project engine `name`, in registry order.
+    pub fn engine_users(&self, name: &str) -> Vec<&str> {
+        self.registry_services
+            .iter()
+            .filter(|s| {
+                self.services
+                    .get(s.as_str())
+                    .and_then(|s| s.deployment_type.as_ref())
+                    .is_some_and(|d| d.value.is_custom() && d.value.as_str() == name)
+            })
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -89,6 +118,8 @@ pub(crate) fn check_all(
             items::check_item(&cx, kind, item, diags, &mut checked);
         }
     }
+    let defined: Vec<String> = checked.engines.iter().map(|e| e.name.clone()).collect();
+    engine::undefined(&cx, &defined, diags);
     reach::shadowed(files, diags);
     checked
 }
@@ -97,11 +128,16 @@ pub(crate) fn check_all(
 /// Reports every later definition of a name; returns the rules by name.
 fn duplicates(files: &[ast::File], diags: &mut Diagnostics) -> HashMap<String, Span> {
     let mut seen: HashMap<&str, (&'static str, Span)> = HashMap::new();
+    let mut engines = EngineNames::default();
     let mut rules = HashMap::new();
     for item in files.iter().flat_map(|f| &f.items) {
         let (what, name) = match &item.kind {
             ast::ItemKind::Rule(r) => ("rule", &r.name),
             ast::ItemKind::Playbook(p) => ("playbook", &p.name),
+            ast::ItemKind::Engine(e) => {
+                engines.check(&e.name, diags);
+                continue;
+            }
             _ => continue,
         };
         if let Some((first_what, first)) = seen.get(name.name.as_str()) {
@@ -119,4 +155,23 @@ fn duplicates(files: &[ast::File], diags: &mut Diagnostics) -> HashMap<String, S
         }
     }
     rules
+}
+
+/// Engines have their own namespace (`deployment_type` names them).
+#[derive(Default)]
+struct EngineNames(HashMap<String, Span>);
+
+impl EngineNames {
+    fn check(&mut self, name: &ast::Ident, diags: &mut Diagnostics) {
+        if let Some(first) = self.0.get(&name.name) {
+            diags.push(
+                Diagnostic::error("E0319", format!("engine `{}` is defined twice", name.name))
+                    .at(name.span, "this engine reuses the name")
+                    .with_label(*first, "first defined here")
+                    .with_help("rename or remove one of them"),
+            );
+            return;
+        }
+        self.0.insert(name.name.clone(), name.span);
+    }
 }

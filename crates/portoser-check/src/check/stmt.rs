@@ -172,6 +172,9 @@ impl Body<'_, '_> {
             );
             return;
         }
+        if self.engine {
+            return;
+        }
         let service = match self.place {
             IN_HOOK => self.hook_service.clone(),
             IN_PLAYBOOK => self.target_service(target),

@@ -3,6 +3,7 @@
 mod support;
 
 mod codes;
+mod engines;
 mod files;
 mod fixtures;
 mod snapshots;

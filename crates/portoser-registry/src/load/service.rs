@@ -3,7 +3,7 @@
 use super::fields::{Entry, Fields, entries, string, type_error};
 use super::sections::{ON_FAILURE, health};
 use crate::model::{Engine, SString, SecretRef, Service};
-use portoser_diag::{Diagnostic, Diagnostics, Spanned};
+use portoser_diag::{Diagnostic, Diagnostics, Spanned, did_you_mean};
 
 const SERVICE_KEYS: &[&str] = &[
     "hostname",
@@ -44,13 +44,15 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Service
     let name = Spanned::new(entry.name.to_string(), entry.key.span);
     let what = format!("service `{}`", entry.name);
     let f = Fields::new(entry.value, &what, SERVICE_KEYS, diags)?;
-    let deployment_type = f.choice(
-        "deployment_type",
-        "deployment_type",
-        "E0112",
-        ENGINES,
-        diags,
-    );
+    let deployment_type = project_engine(&f).or_else(|| {
+        f.choice(
+            "deployment_type",
+            "deployment_type",
+            "E0112",
+            ENGINES,
+            diags,
+        )
+    });
     if f.get("deployment_type").is_none() {
         diags.push(
             Diagnostic::error("E0104", format!("{what} has no `deployment_type`"))
@@ -92,6 +94,24 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Service
         on_failure: f.choice("on_failure", "on_failure", "E0125", ON_FAILURE, diags),
         service_yml: None,
     })
+}
+
+/// A `deployment_type` that names a project engine (`engine podman { .. }` in a playbook):
+/// a valid engine name that is neither a built-in nor a near miss of one (`dokcer` is a
+/// typo, reported as E0112 by `choice`). Whether a block defines it is checked with the
+/// playbooks (E0331).
+fn project_engine(f: &Fields<'_>) -> Option<Spanned<Engine>> {
+    let node = f.get("deployment_type")?;
+    let text = match &node.value {
+        crate::yaml::Value::Str(s) => s.as_str(),
+        _ => return None,
+    };
+    let builtins = ENGINES.iter().map(|(_, n)| *n);
+    if ENGINES.iter().any(|(_, n)| *n == text) || did_you_mean(text, builtins).is_some() {
+        return None;
+    }
+    let name = crate::model::EngineName::new(text)?;
+    Some(Spanned::new(Engine::Custom(name), node.span))
 }
 
 /// `env:` values are scalars; booleans and numbers are kept as the text the process sees.

@@ -62,6 +62,8 @@ fn ignored(service: &Service, engine: Engine, diags: &mut Diagnostics) {
             (&service.service_file, "service_file"),
         ],
         Engine::Local | Engine::Native => &[(&service.docker_compose, "docker_compose")],
+        // A project engine reads whatever its steps read: nothing is known to be unused.
+        Engine::Custom(_) => &[],
     };
     for (value, key) in unused {
         if let Some(v) = value {

@@ -83,6 +83,19 @@ fn print_item(p: &mut Printer<'_>, item: &Item) {
             );
         }
         ItemKind::Import(i) => p.line(start, &format!("import {}", string(&i.path))),
+        ItemKind::Engine(e) => {
+            p.line(start, &format!("engine {} {{", e.name.name));
+            p.indent += 1;
+            for (i, section) in e.sections.iter().enumerate() {
+                let src = section.name.span.start;
+                if i > 0 {
+                    keep_blank(p, src);
+                }
+                block(p, src, &section.name.name, &section.body);
+            }
+            p.indent -= 1;
+            p.close(e.body_span.end.saturating_sub(1), "}");
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::token::{ITEM_KEYWORDS, Token};
 use chumsky::error::{Rich, RichPattern};
 use portoser_diag::{Diagnostic, FileId, Span, did_you_mean};
 
-const ITEM_LABEL: &str = "an item (`rule`, `hook`, `playbook`, `allow` or `import`)";
+const ITEM_LABEL: &str = "an item (`rule`, `hook`, `playbook`, `allow`, `import` or `engine`)";
 
 fn expected_name(p: &RichPattern<'_, Token<'_>>) -> Option<String> {
     Some(match p {
@@ -90,7 +90,9 @@ fn not_an_item(tok: Option<&Token<'_>>, found: &str, span: Span) -> Diagnostic {
         format!("expected an item, found {found}"),
     )
     .at(span, "not an item")
-    .with_note("a playbook file holds `rule`, `hook`, `playbook`, `allow` and `import` items");
+    .with_note(
+        "a playbook file holds `rule`, `hook`, `playbook`, `allow`, `import` and `engine` items",
+    );
     match tok {
         Some(Token::Ident(w)) => d.with_suggestion(did_you_mean(w, ITEM_KEYWORDS.iter().copied())),
         _ => d,

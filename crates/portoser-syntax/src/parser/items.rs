@@ -7,8 +7,8 @@ use super::common::{Err, args, ident, kw, label, punct, sp};
 use super::expr::expr;
 use super::stmt::{block, let_};
 use crate::ast::{
-    Allow, Annotation, Block, Clause, Hook, HookTiming, Ident, Import, Item, ItemKind, Param,
-    Playbook, Rule, TypeExpr,
+    Allow, Annotation, Block, Clause, EngineDef, EngineSection, Hook, HookTiming, Ident, Import,
+    Item, ItemKind, Param, Playbook, Rule, TypeExpr,
 };
 use crate::codes;
 use crate::token::Token;
@@ -38,8 +38,9 @@ where
         plain(playbook(file).boxed()),
         plain(allow(file).boxed()),
         plain(import(file).boxed()),
+        plain(engine(file).boxed()),
     ))
-    .labelled("an item (`rule`, `hook`, `playbook`, `allow` or `import`)");
+    .labelled("an item (`rule`, `hook`, `playbook`, `allow`, `import` or `engine`)");
     annotation
         .repeated()
         .collect::<Vec<_>>()
@@ -229,4 +230,29 @@ where
     kw("import")
         .ignore_then(path)
         .map(|(path, path_span)| ItemKind::Import(Import { path, path_span }))
+}
+
+/// `engine NAME { SECTION { .. } ... }`: section names are plain names, checked later.
+fn engine<'t, 's: 't, I>(file: FileId) -> impl Parser<'t, I, ItemKind, Err<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    let section = ident(file)
+        .then(block(file))
+        .map(|(name, body)| EngineSection { name, body });
+    let sections = section
+        .repeated()
+        .collect::<Vec<_>>()
+        .delimited_by(punct("{"), punct("}"))
+        .map_with(move |sections, e| (sections, sp(file, e.span())));
+    kw("engine")
+        .ignore_then(ident(file))
+        .then(sections)
+        .map(|(name, (sections, body_span))| {
+            ItemKind::Engine(EngineDef {
+                name,
+                sections,
+                body_span,
+            })
+        })
 }

@@ -89,6 +89,7 @@ where
         kw("playbook").then(name).ignored(),
         kw("allow").then(name).ignored(),
         kw("import").then(select! { Token::Str(_) => () }).ignored(),
+        kw("engine").then(name).ignored(),
     ));
     let skip_item = skip_one()
         .then(item_start.not().ignore_then(skip_one()).repeated())
