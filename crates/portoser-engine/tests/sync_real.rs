@@ -248,3 +248,43 @@ async fn without_a_root_single_files_are_uploaded_and_marked_in_the_service_dir(
     assert_eq!(read(&marker).trim(), src.digest());
     assert_eq!(sync(&t, &spec, &src).await.unwrap(), SyncOutcome::Unchanged);
 }
+
+#[tokio::test]
+async fn hostile_names_arrive_as_literal_names() {
+    if !ready() {
+        return;
+    }
+    let host = tempfile::tempdir().expect("tempdir");
+    let base = host.path().to_str().expect("utf-8");
+    let spec = worker(base);
+    let t = Transport::Local(LocalTransport::new("here"));
+    let root = "-rf $(touch pwned) 'q'; x";
+    let names = [
+        "-n",
+        "a b",
+        "$(touch pwned2)",
+        "semi;colon",
+        "new\nline",
+        "ünï",
+    ];
+    let files = names
+        .iter()
+        .map(|n| file(&format!("{root}/{n}"), 0o644, n))
+        .collect();
+    let tree = SourceTree::new(files).expect("tree");
+    let src = ServiceSources::new(Some(root.into()), tree).expect("sources");
+    sync(&t, &spec, &src).await.expect("sync");
+    for n in names {
+        assert_eq!(read(&host.path().join(root).join(n)), n);
+    }
+    let changed = ServiceSources::new(
+        Some(root.into()),
+        SourceTree::new(vec![file(&format!("{root}/-n"), 0o600, "v2")]).unwrap(),
+    )
+    .unwrap();
+    sync(&t, &spec, &changed).await.expect("second sync");
+    assert_eq!(read(&host.path().join(root).join("-n")), "v2");
+    assert!(!host.path().join(root).join("new\nline").exists(), "dropped from the project");
+    assert!(!Path::new("pwned").exists() && !host.path().join("pwned").exists());
+    assert!(!Path::new("pwned2").exists());
+}
