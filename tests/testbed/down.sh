@@ -13,7 +13,7 @@ stop_pidfile() {
   tb_alive "$f" || return 0
   pid=$(cat "$f")
   kill -TERM "$pid" 2>/dev/null || true
-  tb_wait $((grace * 10)) sh -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+  tb_wait $((grace * 10)) eval '! tb_alive "$f"' || kill -KILL "$pid" 2>/dev/null || true
 }
 
 # Remove containers first (so dockerd has nothing to wait for), then the daemons: all in
@@ -33,12 +33,7 @@ wait
 
 # Whatever still names our state dir on its command line (containerd shims of a daemon that had
 # to be killed, apps a test started from a host's base dir): children first. Never by name.
-for f in $(grep -lsaF -- "$TB_ROOT/" /proc/[0-9]*/cmdline || true); do
-  pid=${f#/proc/}; pid=${pid%/cmdline}
-  [[ $pid != "$$" && $pid != "$BASHPID" ]] || continue
-  pkill -KILL -P "$pid" 2>/dev/null || true
-  kill -KILL "$pid" 2>/dev/null || true
-done
+tb_sweep "$TB_ROOT"
 
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$TB_PREFIX-" || true); do
   stop_pidfile "$TB_ROOT/${ns#"$TB_PREFIX-"}/sshd.pid" 5
@@ -54,11 +49,7 @@ done
 ip link del "$TB_BRIDGE" 2>/dev/null || true
 
 # Mounts a killed daemon may have left under the state dir, deepest first, then the files.
-if [[ -d $TB_ROOT ]]; then
-  awk -v r="$TB_ROOT/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  rm -rf --one-file-system "$TB_ROOT"
-fi
+tb_wipe "$TB_ROOT"
 rm -rf "$TB_OUT"
 
 if id "$TB_USER" >/dev/null 2>&1; then

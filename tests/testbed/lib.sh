@@ -24,12 +24,38 @@ tb_ip()   { echo "$TB_NET.$((10 + $1))"; }
 tb_port() { echo "$((22010 + $1))"; }
 tb_hdir() { echo "$TB_ROOT/h$1"; }
 
-# True when the pid in file $1 is alive.
-tb_alive() { [[ -s "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# True when the pid in file $1 is a live process (not a zombie: PID 1 here may reap late) whose
+# command line names the pid file's directory (so a reused pid is not taken for our daemon).
+tb_alive() {
+  local pid state
+  [[ -s $1 ]] && pid=$(cat "$1") && [[ $pid =~ ^[0-9]+$ ]] || return 1
+  state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n $state && $state != Z ]] && grep -qaF -- "$(dirname "$1")/" "/proc/$pid/cmdline" 2>/dev/null
+}
 
 # Wait up to $1 tenths of a second for command "${@:2}" to succeed.
 tb_wait() {
   local n=$1; shift
   while ((n-- > 0)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
+}
+
+# Kill every process whose command line names a path under $1 (children first): containerd shims
+# of a daemon that died or was killed, apps a test started from a base dir. Never by name.
+tb_sweep() {
+  local f pid
+  for f in $(grep -lsaF -- "$1/" /proc/[0-9]*/cmdline || true); do
+    pid=${f#/proc/}; pid=${pid%/cmdline}
+    [[ $pid != "$$" && $pid != "$BASHPID" ]] || continue
+    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+# Unmount whatever is mounted under $1 (deepest first), then delete it.
+tb_wipe() {
+  [[ -e $1 ]] || return 0
+  awk -v r="$1" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf --one-file-system "$1"
 }

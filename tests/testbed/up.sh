@@ -108,7 +108,15 @@ start_dockerd() {
   local ns=$1 d=$2 k=$3
   mkdir -p "$d/docker" "$d/x"
   if ! tb_alive "$d/docker.pid"; then
+    if [[ -e $d/x ]]; then
+      # A dockerd that died (killed with its session) leaves state it can take minutes to
+      # recover from, or hang on: start from scratch (images are reloaded below).
+      tb_log "$ns: wiping the state of a dockerd that died"
+      tb_sweep "$d/x"
+      tb_wipe "$d/x"; tb_wipe "$d/docker"
+    fi
     rm -f "$d/docker.pid" "$d/docker.sock"
+    mkdir -p "$d/docker" "$d/x"
     setsid nsenter --net="/run/netns/$ns" /usr/sbin/dockerd \
       --data-root "$d/docker" --exec-root "$d/x" --pidfile "$d/docker.pid" \
       -H "unix://$d/docker.sock" --group "$TB_USER" \
