@@ -8,8 +8,10 @@ pub mod atomic;
 pub mod cli;
 pub mod compile;
 pub mod explain;
+pub mod fleet;
 pub mod planning;
 pub mod project;
+pub mod sources;
 
 /// Codes of this crate: problems with the input files themselves, before any stage runs.
 pub mod codes {

@@ -3,29 +3,94 @@
 
 use crate::compile::{Compiled, compile};
 use crate::project::ProjectPaths;
+use crate::sources::{Limits, Sources, read_sources};
 use portoser_diag::Diagnostic;
-use portoser_plan::{HookSpec, Plan, Recorded, Timing};
+use portoser_plan::{HookSpec, Plan, Recorded, SourceDigest, Timing};
 use portoser_state::StateDb;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
-/// Compiles the project and, when it has no errors, plans it against the recorded state.
-/// Every problem (including an unreadable state database) is in `compiled.diags`.
-pub fn plan_project(paths: &ProjectPaths) -> (Compiled, Option<Plan>) {
+/// A compiled project, the files each service sends to its host, and the plan (when the
+/// project has no errors).
+pub struct Planned {
+    pub compiled: Compiled,
+    pub sources: Sources,
+    pub plan: Option<Plan>,
+}
+
+/// Compiles the project, reads the files each service syncs to its host and, when there are
+/// no errors, plans against the recorded state. Every problem (an unreadable state database,
+/// a file over the limits) is in `compiled.diags`.
+pub fn plan_project(paths: &ProjectPaths) -> Planned {
     let mut compiled = compile(paths);
     let recorded = read_state(paths, &mut compiled);
+    let sources = match &compiled.registry {
+        Some(registry) => read_sources(&paths.registry_dir(), registry, &Limits::default()),
+        None => Sources::default(),
+    };
+    compiled.diags.extend(sources.diagnostics.iter().cloned());
+    // A saved plan must go stale when a synced file changes, not only when the registry does.
+    compiled.inputs_hash = with_sources(&compiled.inputs_hash, &sources.digests());
+    let plan = make_plan(&mut compiled, &recorded, &sources);
+    Planned {
+        compiled,
+        sources,
+        plan,
+    }
+}
+
+fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) -> Option<Plan> {
     if compiled.diags.has_errors() {
-        return (compiled, None);
+        return None;
     }
     let (Some(registry), Some(checked)) = (&compiled.registry, &compiled.checked) else {
-        return (compiled, None);
+        return None;
     };
     let hooks: Vec<HookSpec> = checked.hooks.iter().map(hook_spec).collect();
-    let mut plan = portoser_plan::plan(registry, &hooks, &recorded, &compiled.inputs_hash);
+    let digests = sources.digests();
+    let mut plan = portoser_plan::plan_with_sources(
+        registry,
+        &hooks,
+        recorded,
+        &compiled.inputs_hash,
+        &digests,
+    );
     // The planner's own findings (a cycle it should never see) are diagnostics like any other.
     compiled.diags.extend(std::mem::take(&mut plan.diagnostics));
-    if compiled.diags.has_errors() {
-        return (compiled, None);
+    (!compiled.diags.has_errors()).then_some(plan)
+}
+
+/// The inputs hash extended with every service's file digest (sorted by service).
+fn with_sources(inputs_hash: &str, digests: &BTreeMap<String, SourceDigest>) -> String {
+    if digests.is_empty() {
+        return inputs_hash.to_string();
     }
-    (compiled, Some(plan))
+    let mut hasher = Sha256::new();
+    hasher.update(inputs_hash.as_bytes());
+    for (service, digest) in digests {
+        hasher.update([0]);
+        hasher.update(service.as_bytes());
+        hasher.update([0]);
+        hasher.update(digest.hash.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The recorded state `apply` runs against: it must be the one the plan was made from (another
+/// apply may have run in between; locks come with issue 5).
+pub fn read_recorded(state: &StateDb, plan: &Plan) -> Result<Recorded, String> {
+    let recorded = state.recorded().map_err(|e| e.to_string())?;
+    if recorded.serial != plan.state_serial {
+        return Err(format!(
+            "the state changed since the plan was made (serial {} → {}): plan again",
+            plan.state_serial, recorded.serial
+        ));
+    }
+    Ok(recorded)
 }
 
 /// The recorded state; a project that never ran `apply` has none (and planning creates nothing).

@@ -102,7 +102,7 @@ fn every_code_has_a_doc_with_a_wrong_and_a_fixed_example() {
 
 fn diagnostics_of(dir: &Path) -> (Vec<&'static str>, String) {
     let paths = ProjectPaths::new(Some(dir), None);
-    let (compiled, _) = plan_project(&paths);
+    let compiled = plan_project(&paths).compiled;
     let sorted = compiled.diags.clone().into_sorted();
     let codes = sorted.iter().map(|d| d.code).collect();
     let text = render_all(&compiled.map, &sorted, RenderOptions { color: false });

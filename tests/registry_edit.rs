@@ -1,9 +1,6 @@
 //! `portoser registry ...` on a copy of examples/demo: each edit lands where it should, the
 //! user's comments survive, the project still checks, and a refused edit leaves the file
 //! byte for byte unchanged with no temporary file behind.
-//!
-//! The binary tests need `registry` wired into src/cli (args.rs, mod.rs); until then they say
-//! so on stderr and return, and the library tests below cover the same edits.
 
 use portoser::project::ProjectPaths;
 use portoser_registry::edit;
@@ -80,21 +77,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Whether `portoser registry` exists yet (the lead wires it into src/cli).
-fn wired() -> bool {
-    let out = Command::new(env!("CARGO_BIN_EXE_portoser"))
-        .args(["registry", "--help"])
-        .output()
-        .expect("run portoser");
-    if !out.status.success() {
-        eprintln!(
-            "SKIPPED: `portoser registry` is not wired into src/cli/args.rs and mod.rs yet; \
-             the library tests in this file cover the edits"
-        );
-    }
-    out.status.success()
-}
-
 fn checks_clean(dir: &Path) {
     let out = portoser(dir, &["check"]);
     assert!(
@@ -106,9 +88,6 @@ fn checks_clean(dir: &Path) {
 
 #[test]
 fn each_command_edits_the_demo_and_keeps_comments() {
-    if !wired() {
-        return;
-    }
     let dir = demo_copy();
     let d = dir.path();
     let out = portoser(
@@ -164,9 +143,6 @@ fn each_command_edits_the_demo_and_keeps_comments() {
 
 #[test]
 fn remove_with_dependents_needs_force_and_takes_its_own_comment() {
-    if !wired() {
-        return;
-    }
     let dir = demo_copy();
     let d = dir.path();
     let before = registry(d);
@@ -191,9 +167,6 @@ fn remove_with_dependents_needs_force_and_takes_its_own_comment() {
 
 #[test]
 fn invalid_edits_are_refused_and_change_nothing() {
-    if !wired() {
-        return;
-    }
     let dir = demo_copy();
     let d = dir.path();
     let before = std::fs::read(d.join("registry.yml")).expect("read");
@@ -251,9 +224,6 @@ fn invalid_edits_are_refused_and_change_nothing() {
 
 #[test]
 fn dry_run_prints_the_diff_and_writes_nothing() {
-    if !wired() {
-        return;
-    }
     let dir = demo_copy();
     let d = dir.path();
     let before = registry(d);
@@ -277,8 +247,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     assert_eq!(registry(d), before);
 }
 
-/// The same edits through the library and the atomic write, so they are tested before the
-/// CLI is wired.
+/// The same edits through the library and the atomic write, without the binary.
 #[test]
 fn library_edits_on_the_demo_check_clean_and_keep_comments() {
     let dir = demo_copy();

@@ -11,8 +11,8 @@ Exit codes:
      `fmt --check` found unformatted files
   2  usage error (bad flags or arguments); with `plan --detailed-exitcode`: the plan has changes
 
-Not yet available (planned): apply, status, start/stop/restart, logs, hosts, registry edits,
-heal/diagnose, vault, certs, caddy, serve, lsp. See README.md.";
+Not yet available (planned): saved-plan locks and rollback, heal/diagnose, vault, certs,
+caddy reload, serve, lsp. See README.md.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -88,6 +88,81 @@ pub enum Command {
     Graph {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+    },
+    /// Run the demo: a fleet of three Python services on this machine, applied and shown
+    Demo {
+        /// Where to write the demo project [default: $TMPDIR/portoser-demo-project]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Stop the demo's services
+        #[arg(long)]
+        down: bool,
+    },
+    /// Plan, show, ask, then execute on the hosts (or execute exactly a saved plan)
+    Apply(super::apply::ApplyArgs),
+    /// Fleet table: host, engine, state, health, since (all hosts in parallel)
+    Status {
+        services: Vec<String>,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Start a service (waits for its health check)
+    Start {
+        service: String,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Stop a service (warns about the services that depend on it)
+    Stop {
+        service: String,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Restart a service (waits for its health check)
+    Restart {
+        service: String,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Show a service's log
+    Logs {
+        service: String,
+        /// Lines from the end
+        #[arg(short = 'n', long, default_value_t = 100)]
+        lines: u32,
+        /// Keep following
+        #[arg(short = 'f', long)]
+        follow: bool,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Reach the hosts: check them, or trust a host's key
+    Hosts {
+        #[command(subcommand)]
+        cmd: HostsCommand,
+    },
+    /// Safe edits of registry.yml that keep comments and order, checked before writing
+    Registry {
+        #[command(subcommand)]
+        cmd: super::registry::RegistryCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostsCommand {
+    /// Reach every host: ssh, auth, host key, docker, compose, systemd, uv, disk
+    Check {
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Show a host's key fingerprint and record it in known_hosts
+    Trust {
+        host: String,
+        /// Record without asking (compare the fingerprint out of band first)
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
     },
 }
 

@@ -1,14 +1,20 @@
 //! The command-line interface: the only place that prints or exits.
 
+mod apply;
 mod args;
 mod check;
+mod demo;
 mod explain;
 mod fmt;
+mod hosts;
 mod output;
 mod plan;
+mod registry;
+mod services;
 
-use args::{Cli, Command};
+use args::{Cli, Command, HostsCommand};
 use clap::Parser;
+use services::Lifecycle;
 use std::process::ExitCode;
 
 pub use output::Output;
@@ -64,5 +70,34 @@ where
         Command::Fmt { check, files } => fmt::run(&paths, check, &files, &out),
         Command::Explain { code, list } => explain::run(code.as_deref(), list, &out),
         Command::Graph { format } => plan::graph(&paths, format, &out),
+        Command::Demo { dir, down } => {
+            demo::run(&dir.unwrap_or_else(demo::default_dir), down, &out)
+        }
+        Command::Apply(args) => apply::run(&paths, &args, &out),
+        Command::Status { services, connect } => {
+            services::status(&paths, &services, &connect, &out)
+        }
+        Command::Start { service, connect } => {
+            services::lifecycle(&paths, &service, Lifecycle::Start, &connect, &out)
+        }
+        Command::Stop { service, connect } => {
+            services::lifecycle(&paths, &service, Lifecycle::Stop, &connect, &out)
+        }
+        Command::Restart { service, connect } => {
+            services::lifecycle(&paths, &service, Lifecycle::Restart, &connect, &out)
+        }
+        Command::Logs {
+            service,
+            lines,
+            follow,
+            connect,
+        } => services::logs(&paths, &service, lines, follow, &connect, &out),
+        Command::Hosts { cmd } => match cmd {
+            HostsCommand::Check { connect } => hosts::check(&paths, &connect, &out),
+            HostsCommand::Trust { host, yes, connect } => {
+                hosts::trust(&paths, &host, yes, &connect, &out)
+            }
+        },
+        Command::Registry { cmd } => registry::run(&paths, cmd, &out),
     }
 }

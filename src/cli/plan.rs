@@ -10,9 +10,9 @@ use std::path::Path;
 
 /// Compiles and plans; on any error, prints the diagnostics and returns the exit code.
 fn build(paths: &ProjectPaths, out: &Output) -> Result<Plan, Exit> {
-    let (compiled, plan) = plan_project(paths);
-    out.diagnostics(&compiled);
-    match plan {
+    let planned = plan_project(paths);
+    out.diagnostics(&planned.compiled);
+    match planned.plan {
         Some(plan) => Ok(plan),
         None => {
             out.stderr("error: no plan was made because of the errors above");

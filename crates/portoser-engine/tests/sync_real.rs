@@ -284,7 +284,10 @@ async fn hostile_names_arrive_as_literal_names() {
     .unwrap();
     sync(&t, &spec, &changed).await.expect("second sync");
     assert_eq!(read(&host.path().join(root).join("-n")), "v2");
-    assert!(!host.path().join(root).join("new\nline").exists(), "dropped from the project");
+    assert!(
+        !host.path().join(root).join("new\nline").exists(),
+        "dropped from the project"
+    );
     assert!(!Path::new("pwned").exists() && !host.path().join("pwned").exists());
     assert!(!Path::new("pwned2").exists());
 }

@@ -1,0 +1,234 @@
+//! `portoser apply [PLAN]`: plan (or load a saved plan and check it is still fresh), show it,
+//! ask, then run it on the hosts and record what happened.
+
+use super::Exit;
+use super::output::Output;
+use crate::fleet::{self, ConnectOptions};
+use crate::planning::{Planned, plan_project, read_recorded};
+use crate::project::ProjectPaths;
+use crate::sources::Sources;
+use portoser_exec::render::{self as progress, Style};
+use portoser_exec::{ApplyOptions, EngineRunner, RunReport};
+use portoser_plan::{Action, Plan, render};
+use portoser_registry::Registry;
+use portoser_state::StateDb;
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressFormat {
+    /// Progress bars on a terminal, one line per event otherwise
+    Auto,
+    /// One line per event
+    Plain,
+    /// One JSON object per event on stdout, then the report
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`: apply exactly it, refusing if anything changed since
+    pub plan: Option<std::path::PathBuf>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = ProgressFormat::Auto)]
+    pub format: ProgressFormat,
+    /// Nodes running at once on one host
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub per_host: u16,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// SSH flags shared by every command that reaches hosts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
+    /// known_hosts file to verify host keys against [default: defaults.known_hosts, else ~/.ssh/known_hosts]
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<std::path::PathBuf>,
+    /// Record the keys of hosts not yet in known_hosts (a CHANGED key is always refused)
+    #[arg(long)]
+    pub trust_new_host_keys: bool,
+}
+
+impl ConnectArgs {
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            known_hosts: self.known_hosts.clone(),
+            trust_new_host_keys: self.trust_new_host_keys,
+        }
+    }
+}
+
+pub fn run(paths: &ProjectPaths, args: &ApplyArgs, out: &Output) -> Exit {
+    let Some((planned, plan)) = plan_to_apply(paths, args.plan.as_deref(), out) else {
+        return Exit::Problems;
+    };
+    let Some(registry) = planned.compiled.registry.as_ref() else {
+        return Exit::Problems;
+    };
+    if !plan.has_changes() {
+        out.stdout(&render::human(&plan, out.color_stdout));
+        return Exit::Ok;
+    }
+    if args.format != ProgressFormat::Json {
+        out.stdout(&render::human(&plan, out.color_stdout));
+    }
+    if !args.yes && !confirm(out) {
+        return Exit::UsageOrChanges;
+    }
+    execute(paths, registry, &planned.sources, &plan, args, out)
+}
+
+/// A fresh plan, or the saved one when it still matches the project and the state.
+fn plan_to_apply(
+    paths: &ProjectPaths,
+    saved: Option<&Path>,
+    out: &Output,
+) -> Option<(Planned, Plan)> {
+    let mut planned = plan_project(paths);
+    out.diagnostics(&planned.compiled);
+    for skipped in &planned.sources.skipped {
+        out.stderr(&format!("note: not sent: {skipped}"));
+    }
+    let fresh = match planned.plan.take() {
+        Some(plan) => plan,
+        None => {
+            out.stderr("error: nothing was applied because of the errors above");
+            return None;
+        }
+    };
+    let Some(path) = saved else {
+        return Some((planned, fresh));
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            out.stderr(&format!(
+                "error[E0404]: cannot read the plan `{}`: {e}",
+                path.display()
+            ));
+            return None;
+        }
+    };
+    let saved = match portoser_plan::file::load(&text) {
+        Ok(plan) => plan,
+        Err(e) => {
+            out.stderr(&format!("error[E0404]: {e}"));
+            return None;
+        }
+    };
+    if let Err(e) =
+        portoser_plan::file::verify_fresh(&saved, &fresh.inputs_hash, fresh.state_serial)
+    {
+        out.stderr(&format!(
+            "error[E0405]: the saved plan is stale: {e}\n  help: run `portoser plan --out {}` again and review it",
+            path.display()
+        ));
+        return None;
+    }
+    Some((planned, saved))
+}
+
+/// Asks on the terminal; refuses (rather than guessing) when there is no terminal to ask on.
+fn confirm(out: &Output) -> bool {
+    if !std::io::stdin().is_terminal() {
+        out.stderr("error: apply asks for confirmation, and there is no terminal to ask on\n  help: review the plan above and pass --yes");
+        return false;
+    }
+    out.stderr("Apply these changes? Only `yes` is accepted: ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        return true;
+    }
+    out.stderr("Apply cancelled: nothing was changed.");
+    false
+}
+
+fn execute(
+    paths: &ProjectPaths,
+    registry: &Registry,
+    sources: &Sources,
+    plan: &Plan,
+    args: &ApplyArgs,
+    out: &Output,
+) -> Exit {
+    let mut state = match StateDb::open(&paths.state_db()) {
+        Ok(db) => db,
+        Err(e) => {
+            out.stderr(&format!("error[{}]: {e}", e.code()));
+            return Exit::Problems;
+        }
+    };
+    let recorded = match read_recorded(&state, plan) {
+        Ok(r) => r,
+        Err(message) => {
+            out.stderr(&format!("error[E0405]: {message}"));
+            return Exit::Problems;
+        }
+    };
+    // What gets recorded for each service once it is done, with the digest of its files.
+    let configs = portoser_plan::service_configs(registry, &recorded, &sources.digests());
+    let pool = fleet::pool(registry, paths, &args.connect.options());
+    let runner = Arc::new(
+        EngineRunner::new(registry, &recorded, pool).with_sources(sources.services.clone()),
+    );
+    let options = ApplyOptions {
+        per_host_limit: usize::from(args.per_host),
+        ..ApplyOptions::default()
+    };
+    let style = progress_style(args.format, plan);
+    let runtime = match fleet::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            out.stderr(&format!("error: cannot start the async runtime: {e}"));
+            return Exit::Problems;
+        }
+    };
+    let result = runtime.block_on(async {
+        let ctrl_c = options.cancel.trigger_on_ctrl_c();
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let ui = tokio::spawn(progress::follow(rx, style));
+        let report = portoser_exec::apply(plan, &configs, runner, &mut state, &options, &tx).await;
+        drop(tx);
+        let _ = ui.await;
+        ctrl_c.abort();
+        report
+    });
+    match result {
+        Ok(report) => finish(&report, args.format, out),
+        Err(e) => {
+            out.stderr(&format!("error[{}]: {e}", e.code()));
+            Exit::Problems
+        }
+    }
+}
+
+fn progress_style(format: ProgressFormat, plan: &Plan) -> Style {
+    let total = plan
+        .nodes
+        .iter()
+        .filter(|n| n.action != Action::NoOp)
+        .count() as u64;
+    match format {
+        ProgressFormat::Json => Style::Json,
+        ProgressFormat::Plain => Style::Plain,
+        ProgressFormat::Auto if std::io::stderr().is_terminal() => Style::Terminal { total },
+        ProgressFormat::Auto => Style::Plain,
+    }
+}
+
+fn finish(report: &RunReport, format: ProgressFormat, out: &Output) -> Exit {
+    match format {
+        ProgressFormat::Json => out.stdout(&progress::report_json(report).to_string()),
+        _ => out.stderr(&progress::summary(report)),
+    }
+    if report.is_success() {
+        Exit::Ok
+    } else {
+        Exit::Problems
+    }
+}
