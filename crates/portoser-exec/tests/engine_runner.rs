@@ -119,7 +119,7 @@ async fn each_node_kind_sends_what_it_should() {
     let hook = run_node(&runner, "db", NodeKind::Hook).await;
     assert_eq!(
         hook,
-        Err("hook step `notify slack` is not supported yet".into())
+        Err("hook step `notify slack` is not supported in hooks yet".into())
     );
     let unwired = run_node(&runner, "api", NodeKind::Hook).await;
     assert_eq!(
