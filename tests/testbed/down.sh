@@ -38,10 +38,13 @@ tb_sweep "$TB_ROOT"
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$TB_PREFIX-" || true); do
   stop_pidfile "$TB_ROOT/${ns#"$TB_PREFIX-"}/sshd.pid" 5
   # Everything still running in the namespace: sessions, apps the tests started, stray daemons.
-  pids=$(ip netns pids "$ns" 2>/dev/null || true)
-  if [[ -n $pids ]]; then
-    kill -TERM $pids 2>/dev/null || true
-    tb_wait 50 sh -c "[ -z \"\$(ip netns pids $ns)\" ]" || kill -KILL $(ip netns pids "$ns") 2>/dev/null || true
+  mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+  if ((${#pids[@]})); then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    if ! tb_wait 50 sh -c "[ -z \"\$(ip netns pids $ns)\" ]"; then
+      mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+    fi
   fi
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "/etc/netns/$ns"

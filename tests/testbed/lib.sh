@@ -1,4 +1,5 @@
 # Shared settings for up.sh, down.sh and smoke.sh (sourced, not run).
+# shellcheck disable=SC2034  # the settings are used by the scripts that source this file
 # Everything the test bed creates is named or placed from these values, so down.sh can find it.
 TB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TB_ROOT="${TESTBED_ROOT:-/var/lib/portoser-testbed}"   # runtime state: keys, sockets, data roots

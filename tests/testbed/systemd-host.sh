@@ -9,6 +9,7 @@ SYS_BUILD_PID=
 
 # Start making the rootfs tarball in the background when the cache lacks it.
 sys_rootfs() {
+  rm -f "$SYS_TAR".tmp.*   # left by an interrupted run
   [[ -s $SYS_TAR ]] && return 0
   tb_log "no cached rootfs: debootstrap bookworm (about 2 minutes, once per machine)"
   local fs="$SYS_DIR/rootfs"
@@ -34,7 +35,14 @@ sys_start() {
   fi
   if ! sys_docker image inspect "$TB_SYS_IMAGE" >/dev/null 2>&1; then
     tb_log "importing the systemd rootfs"
-    sys_docker import "$SYS_TAR" "$TB_SYS_IMAGE" >/dev/null
+    if ! sys_docker import "$SYS_TAR" "$TB_SYS_IMAGE" >/dev/null; then
+      # A damaged cache is rebuilt rather than trusted: the cache is an optimisation only.
+      tb_log "the cached rootfs did not import: rebuilding it"
+      rm -f "$SYS_TAR"
+      sys_rootfs
+      wait "$SYS_BUILD_PID" || tb_die "debootstrap failed: $(tail -5 "$SYS_DIR/debootstrap.log")"
+      sys_docker import "$SYS_TAR" "$TB_SYS_IMAGE" >/dev/null
+    fi
   fi
   local s="$SYS_DIR/ssh"
   mkdir -p "$s" "$SYS_DIR/base"

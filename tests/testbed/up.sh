@@ -94,11 +94,17 @@ Subsystem sftp internal-sftp
 SetEnv DOCKER_HOST=unix://$d/docker.sock DOCKER_CONFIG=$DCFG UV_PYTHON_DOWNLOADS=never UV_PYTHON=/usr/bin/python3 PORTOSER_TESTBED_HOST=h$i PORTOSER_TESTBED_BASE=$d/base
 CFG
   /usr/sbin/sshd -t -f "$d/sshd_config"
+  # The launch command is kept as a script so ctl.sh can restart this sshd alone.
+  # Own UTS namespace: each host reports its own hostname.
+  cat >"$d/start-sshd" <<SH
+#!/bin/sh
+rm -f '$d/sshd.pid'
+exec ip netns exec '$ns' unshare --uts sh -c 'hostname h$i; exec /usr/sbin/sshd -f $d/sshd_config -E $d/sshd.log'
+SH
+  chmod 755 "$d/start-sshd"
   if ! tb_alive "$d/sshd.pid"; then
-    # Own UTS namespace: each host reports its own hostname.
-    ip netns exec "$ns" unshare --uts sh -c 'hostname "$1"; exec /usr/sbin/sshd -f "$2" -E "$3"' \
-      sh "h$i" "$d/sshd_config" "$d/sshd.log"
-    tb_wait 50 test -s "$d/sshd.pid" || tb_die "sshd of h$i did not start: $(tail -5 "$d/sshd.log")"
+    "$d/start-sshd"
+    tb_wait 50 tb_alive "$d/sshd.pid" || tb_die "sshd of h$i did not start: $(tail -5 "$d/sshd.log")"
   fi
 }
 
@@ -106,7 +112,6 @@ CFG
 # start_dockerd NS DIR INDEX: nsenter (not `ip netns exec`, which remounts /sys and hides cgroups).
 start_dockerd() {
   local ns=$1 d=$2 k=$3
-  mkdir -p "$d/docker" "$d/x"
   if ! tb_alive "$d/docker.pid"; then
     if [[ -e $d/x ]]; then
       # A dockerd that died (killed with its session) leaves state it can take minutes to
@@ -115,16 +120,22 @@ start_dockerd() {
       tb_sweep "$d/x"
       tb_wipe "$d/x"; tb_wipe "$d/docker"
     fi
-    rm -f "$d/docker.pid" "$d/docker.sock"
     mkdir -p "$d/docker" "$d/x"
-    setsid nsenter --net="/run/netns/$ns" /usr/sbin/dockerd \
-      --data-root "$d/docker" --exec-root "$d/x" --pidfile "$d/docker.pid" \
-      -H "unix://$d/docker.sock" --group "$TB_USER" \
-      --iptables=false --ip-masq=false --ip6tables=false \
-      --bip "10.232.$k.1/24" --default-address-pool "base=10.$((100 + k)).0.0/16,size=24" \
-      --default-ulimit nofile=20000:20000 --log-level warn \
-      </dev/null >"$d/dockerd.log" 2>&1 &
   fi
+  # The launch command is kept as a script so ctl.sh can restart this dockerd alone.
+  cat >"$d/start-dockerd" <<SH
+#!/bin/sh
+rm -f '$d/docker.pid' '$d/docker.sock'
+setsid nsenter --net=/run/netns/$ns /usr/sbin/dockerd \\
+  --data-root '$d/docker' --exec-root '$d/x' --pidfile '$d/docker.pid' \\
+  -H 'unix://$d/docker.sock' --group '$TB_USER' \\
+  --iptables=false --ip-masq=false --ip6tables=false \\
+  --bip 10.232.$k.1/24 --default-address-pool base=10.$((100 + k)).0.0/16,size=24 \\
+  --default-ulimit nofile=20000:20000 --log-level warn \\
+  </dev/null >'$d/dockerd.log' 2>&1 &
+SH
+  chmod 755 "$d/start-dockerd"
+  tb_alive "$d/docker.pid" || "$d/start-dockerd"
 }
 
 wait_dockerd() {

@@ -1,7 +1,7 @@
 # Writes $TB_OUT (sourced by up.sh): registry.yml, known_hosts, id_ed25519, ssh_config, env.sh.
 
 write_out() {
-  local o="$TB_OUT" i ip port d
+  local o="$TB_OUT" i d
   mkdir -p "$o"
   install -m 600 "$KEY" "$o/id_ed25519"
   install -m 644 "$KEY.pub" "$o/id_ed25519.pub"
@@ -60,6 +60,7 @@ write_out() {
     echo "export PORTOSER_TESTBED_HOSTS='$names'"
     echo "export PORTOSER_TESTBED_BUSYBOX_IMAGE='$TB_BUSYBOX_IMAGE'"
     echo "export DOCKER_CONFIG='$TB_ROOT/docker-config'"
+    echo "export PORTOSER_TESTBED_CTL='$TB_DIR/ctl.sh'"
     for ((i = 1; i <= N; i++)); do
       d=$(tb_hdir "$i")
       echo "export PORTOSER_TESTBED_H${i}_IP='$(tb_ip "$i")'"
@@ -67,6 +68,7 @@ write_out() {
       echo "export PORTOSER_TESTBED_H${i}_PATH='$d/base'"
       echo "export PORTOSER_TESTBED_H${i}_NETNS='$(tb_ns "$i")'"
       echo "export PORTOSER_TESTBED_H${i}_DOCKER_HOST='unix://$d/docker.sock'"
+      echo "export PORTOSER_TESTBED_H${i}_AUTHORIZED_KEYS='$d/authorized_keys.$TB_USER'"
     done
     echo "export PORTOSER_TESTBED_SYS_IP='$TB_SYS_IP'"
     echo "export PORTOSER_TESTBED_SYS_PORT='$TB_SYS_PORT'"
@@ -75,5 +77,6 @@ write_out() {
     echo "export PORTOSER_TESTBED_SYS_NETNS='$TB_SYS_NS'"
     echo "export PORTOSER_TESTBED_SYS_DOCKER_HOST='unix://$TB_ROOT/sys/docker.sock'"
     echo "export PORTOSER_TESTBED_SYS_CONTAINER='$TB_SYS_CONTAINER'"
+    echo "export PORTOSER_TESTBED_SYS_AUTHORIZED_KEYS='$TB_ROOT/sys/ssh/authorized_keys'"
   } >"$o/env.sh"
 }
