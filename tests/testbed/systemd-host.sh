@@ -11,7 +11,7 @@ SYS_BUILD_PID=
 sys_rootfs() {
   rm -f "$SYS_TAR".tmp.*   # left by an interrupted run
   [[ -s $SYS_TAR ]] && return 0
-  tb_log "no cached rootfs: debootstrap bookworm (about 2 minutes, once per machine)"
+  tb_log "no cached rootfs: debootstrap bookworm (about a minute, once per machine)"
   local fs="$SYS_DIR/rootfs"
   rm -rf "$fs"; mkdir -p "$fs"
   (
