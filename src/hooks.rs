@@ -7,9 +7,10 @@
 //! `runner.with_hook(&node.id, hook_steps(info))`; for a service whose engine is a project
 //! engine, build its engine with [`custom_engine`].
 
-use portoser_check::{EngineInfo, HookInfo, Step, Value};
+use portoser_check::{Checked, EngineInfo, HookInfo, Step, Value};
 use portoser_engine::custom::{Custom, CustomStep};
 use portoser_exec::HookStep;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// The hook's steps for the runner. Steps the runner cannot do yet become
@@ -112,6 +113,36 @@ fn custom_steps(steps: &[Step]) -> Vec<CustomStep> {
             HookStep::Log(line) => CustomStep::Log(line),
             HookStep::Fail(message) => CustomStep::Fail(message),
             other => CustomStep::Fail(format!("{other:?} is not an engine step")),
+        })
+        .collect()
+}
+
+/// Every hook as the plan names its node (`api/after-deploy`, then `api/after-deploy-2` for a
+/// second hook on the same step: the planner numbers them in this same order), with its steps.
+pub fn hook_nodes(checked: &Checked) -> Vec<(String, Vec<HookStep>)> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    checked
+        .hooks
+        .iter()
+        .map(|h| {
+            let base = format!("{}/{}-{}", h.service, h.timing.as_str(), h.event);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let id = if *n == 1 { base } else { format!("{base}-{n}") };
+            (id, hook_steps(h))
+        })
+        .collect()
+}
+
+/// The `engine` block definition of every service that uses one, by service name.
+pub fn custom_engines(checked: &Checked) -> Vec<(String, Custom)> {
+    checked
+        .engines
+        .iter()
+        .flat_map(|info| {
+            info.services
+                .iter()
+                .filter_map(|s| custom_engine(info, &s.service).map(|c| (s.service.clone(), c)))
         })
         .collect()
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod explain;
 pub mod fleet;
+pub mod hooks;
 pub mod planning;
 pub mod project;
 pub mod sources;

@@ -2,9 +2,9 @@
 //! "applied" into `<dir>/.portoser/state.db` exactly as `apply` will record it, its
 //! registry.yml is edited as text, and the real binary plans it.
 
-use portoser::compile::compile;
+use portoser::planning::plan_project;
 use portoser::project::ProjectPaths;
-use portoser_plan::{AppliedService, config_hash, service_config};
+use portoser_plan::{AppliedService, config_hash, service_configs};
 use portoser_state::StateDb;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -89,15 +89,18 @@ impl Project {
         std::fs::write(&path, old + yaml).expect("write registry");
     }
 
-    /// Records every service's configuration as applied, as `apply` will; returns the serial.
+    /// Records every service's configuration (with the digest of its files) as applied, as
+    /// `apply` does; returns the serial.
     fn apply(&self) -> u64 {
-        let compiled = compile(&ProjectPaths::new(Some(&self.dir), None));
-        assert!(!compiled.diags.has_errors(), "the project compiles");
-        let registry = compiled.registry.expect("registry");
+        let planned = plan_project(&ProjectPaths::new(Some(&self.dir), None));
+        assert!(!planned.compiled.diags.has_errors(), "the project compiles");
+        let registry = planned.compiled.registry.expect("registry");
         let mut db = StateDb::open(&self.state_db()).expect("open state");
+        let recorded = db.recorded().expect("recorded");
+        let configs = service_configs(&registry, &recorded, &planned.sources.digests());
         let mut serial = 0;
         for service in &registry.services {
-            let config = service_config(&registry, service);
+            let config = configs[&service.name.value].clone();
             let applied = AppliedService {
                 host: config.host.clone(),
                 engine: config.engine.clone(),
@@ -643,7 +646,7 @@ fn a_removed_dependency_goes_after_the_dependents_that_stop_using_it() {
     assert_eq!(reasons(change(&plan, "api")), ["dependency redis removed"]);
     assert_eq!(
         reasons(change(&plan, "worker")),
-        ["dependency redis removed", "service.yml changed"]
+        ["dependency redis removed", "files changed: worker/service.yml"]
     );
     // redis stops only once api (after its migration hook) and worker run without it.
     assert_eq!(
@@ -668,11 +671,16 @@ fn cosmetic_registry_edits_are_no_changes() {
         "    dependencies: [api, redis]  # order does not matter\n",
     );
     p.edit("  redis:\n", "  # the job queue\n  redis:\n");
+    assert_eq!(p.human(), "No changes. The fleet matches the registry.\n");
+    assert_ne!(p.plan_json()["inputs_hash"], before, "the text did change");
+    // A file synced to the host is different bytes there, comment or not: an update, said once.
     p.edit_file(
         "worker/service.yml",
         "name: worker\n",
         "# comment\nname: worker\n",
     );
-    assert_eq!(p.human(), "No changes. The fleet matches the registry.\n");
-    assert_ne!(p.plan_json()["inputs_hash"], before, "the text did change");
+    assert_eq!(
+        reasons(change(&p.plan_json(), "worker")),
+        ["files changed: worker/service.yml"]
+    );
 }

@@ -4,9 +4,11 @@
 use super::Exit;
 use super::output::Output;
 use crate::fleet::{self, ConnectOptions};
+use crate::hooks;
 use crate::planning::{Planned, plan_project, read_recorded};
 use crate::project::ProjectPaths;
 use crate::sources::Sources;
+use portoser_check::Checked;
 use portoser_exec::render::{self as progress, Style};
 use portoser_exec::{ApplyOptions, EngineRunner, RunReport};
 use portoser_plan::{Action, Plan, render};
@@ -66,7 +68,8 @@ pub fn run(paths: &ProjectPaths, args: &ApplyArgs, out: &Output) -> Exit {
     let Some((planned, plan)) = plan_to_apply(paths, args.plan.as_deref(), out) else {
         return Exit::Problems;
     };
-    let Some(registry) = planned.compiled.registry.as_ref() else {
+    let (Some(registry), Some(checked)) = (&planned.compiled.registry, &planned.compiled.checked)
+    else {
         return Exit::Problems;
     };
     if !plan.has_changes() {
@@ -79,7 +82,12 @@ pub fn run(paths: &ProjectPaths, args: &ApplyArgs, out: &Output) -> Exit {
     if !args.yes && !confirm(out) {
         return Exit::UsageOrChanges;
     }
-    execute(paths, registry, &planned.sources, &plan, args, out)
+    let inputs = Inputs {
+        registry,
+        checked,
+        sources: &planned.sources,
+    };
+    execute(paths, &inputs, &plan, args, out)
 }
 
 /// A fresh plan, or the saved one when it still matches the project and the state.
@@ -148,14 +156,25 @@ fn confirm(out: &Output) -> bool {
     false
 }
 
+/// What a run needs from the compile, besides the plan.
+struct Inputs<'a> {
+    registry: &'a Registry,
+    checked: &'a Checked,
+    sources: &'a Sources,
+}
+
 fn execute(
     paths: &ProjectPaths,
-    registry: &Registry,
-    sources: &Sources,
+    inputs: &Inputs<'_>,
     plan: &Plan,
     args: &ApplyArgs,
     out: &Output,
 ) -> Exit {
+    let Inputs {
+        registry,
+        checked,
+        sources,
+    } = *inputs;
     let mut state = match StateDb::open(&paths.state_db()) {
         Ok(db) => db,
         Err(e) => {
@@ -173,9 +192,13 @@ fn execute(
     // What gets recorded for each service once it is done, with the digest of its files.
     let configs = portoser_plan::service_configs(registry, &recorded, &sources.digests());
     let pool = fleet::pool(registry, paths, &args.connect.options());
-    let runner = Arc::new(
-        EngineRunner::new(registry, &recorded, pool).with_sources(sources.services.clone()),
-    );
+    let mut runner = EngineRunner::new(registry, &recorded, pool)
+        .with_sources(sources.services.clone())
+        .with_custom_engines(hooks::custom_engines(checked));
+    for (node, steps) in hooks::hook_nodes(checked) {
+        runner = runner.with_hook(&node, steps);
+    }
+    let runner = Arc::new(runner);
     let options = ApplyOptions {
         per_host_limit: usize::from(args.per_host),
         ..ApplyOptions::default()

@@ -7,20 +7,44 @@ use super::output::Output;
 use crate::compile::compile;
 use crate::fleet;
 use crate::project::ProjectPaths;
+use portoser_engine::custom::Custom;
 use portoser_engine::{Engine, ServiceSpec, State};
 use portoser_registry::{Registry, Service};
 use portoser_transport::{OutputChunk, Pool};
+use std::collections::HashMap;
 use std::time::Instant;
 
-/// The registry of a project that checks without errors, or the exit code to return.
-fn checked_registry(paths: &ProjectPaths, out: &Output) -> Result<Registry, Exit> {
-    let compiled = compile(paths);
-    if compiled.diags.has_errors() {
-        out.diagnostics(&compiled);
-        out.stderr("error: fix the errors above first");
-        return Err(Exit::Problems);
+/// A project that checks without errors: its registry and the `engine` block definitions of
+/// the services that use one.
+struct Project {
+    registry: Registry,
+    custom: HashMap<String, Custom>,
+}
+
+impl Project {
+    fn load(paths: &ProjectPaths, out: &Output) -> Result<Project, Exit> {
+        let compiled = compile(paths);
+        if compiled.diags.has_errors() {
+            out.diagnostics(&compiled);
+            out.stderr("error: fix the errors above first");
+            return Err(Exit::Problems);
+        }
+        let custom = compiled
+            .checked
+            .as_ref()
+            .map(|c| crate::hooks::custom_engines(c).into_iter().collect())
+            .unwrap_or_default();
+        let registry = compiled.registry.ok_or(Exit::Problems)?;
+        Ok(Project { registry, custom })
     }
-    compiled.registry.ok_or(Exit::Problems)
+
+    /// The engine that runs `spec`: its `engine` block when it has one, else the built-in.
+    fn engine(&self, spec: &ServiceSpec) -> Engine {
+        match self.custom.get(&spec.name) {
+            Some(def) => Engine::Custom(def.clone()),
+            None => Engine::for_spec(spec),
+        }
+    }
 }
 
 fn find<'r>(registry: &'r Registry, name: &str, out: &Output) -> Result<&'r Service, Exit> {
@@ -49,7 +73,8 @@ struct Row {
     since: String,
 }
 
-async fn status_row(pool: &Pool, registry: &Registry, service: &Service) -> Row {
+async fn status_row(pool: &Pool, project: &Project, service: &Service) -> Row {
+    let registry = &project.registry;
     let mut row = Row {
         service: service.name.value.clone(),
         host: service
@@ -77,7 +102,7 @@ async fn status_row(pool: &Pool, registry: &Registry, service: &Service) -> Row 
             return row;
         }
     };
-    match Engine::for_spec(&spec).status(&transport, &spec).await {
+    match project.engine(&spec).status(&transport, &spec).await {
         Ok(status) => {
             row.state = status.state.as_str().to_string();
             row.since = status.since.as_deref().map_or("-".into(), since);
@@ -118,13 +143,14 @@ async fn health_word(transport: &portoser_transport::Transport, spec: &ServiceSp
 }
 
 pub fn status(paths: &ProjectPaths, names: &[String], connect: &ConnectArgs, out: &Output) -> Exit {
-    let registry = match checked_registry(paths, out) {
-        Ok(r) => r,
+    let project = match Project::load(paths, out) {
+        Ok(p) => p,
         Err(exit) => return exit,
     };
+    let registry = &project.registry;
     let mut services = Vec::new();
     for name in names {
-        match find(&registry, name, out) {
+        match find(registry, name, out) {
             Ok(s) => services.push(s),
             Err(exit) => return exit,
         }
@@ -132,14 +158,14 @@ pub fn status(paths: &ProjectPaths, names: &[String], connect: &ConnectArgs, out
     if names.is_empty() {
         services = registry.services.iter().collect();
     }
-    let pool = fleet::pool(&registry, paths, &connect.options());
+    let pool = fleet::pool(registry, paths, &connect.options());
     let Ok(runtime) = fleet::runtime() else {
         return Exit::Problems;
     };
     let started = Instant::now();
     // Every service at once: the pool keeps it to one connection per host.
     let rows = runtime.block_on(futures::future::join_all(
-        services.iter().map(|s| status_row(&pool, &registry, s)),
+        services.iter().map(|s| status_row(&pool, &project, s)),
     ));
     out.stdout(&table(&rows));
     out.stderr(&format!(
@@ -204,31 +230,32 @@ pub fn lifecycle(
     connect: &ConnectArgs,
     out: &Output,
 ) -> Exit {
-    let registry = match checked_registry(paths, out) {
-        Ok(r) => r,
+    let project = match Project::load(paths, out) {
+        Ok(p) => p,
         Err(exit) => return exit,
     };
-    let service = match find(&registry, name, out) {
+    let registry = &project.registry;
+    let service = match find(registry, name, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
     if action == Lifecycle::Stop {
-        warn_dependents(&registry, name, out);
+        warn_dependents(registry, name, out);
     }
-    let spec = match spec(&registry, service) {
+    let spec = match spec(registry, service) {
         Ok(s) => s,
         Err(e) => {
             out.stderr(&format!("error: {e}"));
             return Exit::Problems;
         }
     };
-    let pool = fleet::pool(&registry, paths, &connect.options());
+    let pool = fleet::pool(registry, paths, &connect.options());
     let Ok(runtime) = fleet::runtime() else {
         return Exit::Problems;
     };
     let result: Result<String, String> = runtime.block_on(async {
         let t = pool.get(&spec.host).await.map_err(|e| e.to_string())?;
-        let engine = Engine::for_spec(&spec);
+        let engine = project.engine(&spec);
         let started = Instant::now();
         match action {
             Lifecycle::Start => engine.start(&t, &spec).await,
@@ -292,12 +319,13 @@ pub fn logs(
     connect: &ConnectArgs,
     out: &Output,
 ) -> Exit {
-    let registry = match checked_registry(paths, out) {
-        Ok(r) => r,
+    let project = match Project::load(paths, out) {
+        Ok(p) => p,
         Err(exit) => return exit,
     };
-    let spec = match find(&registry, name, out).and_then(|s| {
-        spec(&registry, s).map_err(|e| {
+    let registry = &project.registry;
+    let spec = match find(registry, name, out).and_then(|s| {
+        spec(registry, s).map_err(|e| {
             out.stderr(&format!("error: {e}"));
             Exit::Problems
         })
@@ -305,13 +333,14 @@ pub fn logs(
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let pool = fleet::pool(&registry, paths, &connect.options());
+    let pool = fleet::pool(registry, paths, &connect.options());
     let Ok(runtime) = fleet::runtime() else {
         return Exit::Problems;
     };
     let result: Result<(), String> = runtime.block_on(async {
         let t = pool.get(&spec.host).await.map_err(|e| e.to_string())?;
-        let script = Engine::for_spec(&spec)
+        let script = project
+            .engine(&spec)
             .logs_script(&spec, lines, follow)
             .map_err(|e| e.to_string())?;
         let mut stream = t.exec_stream(&script).await.map_err(|e| e.to_string())?;

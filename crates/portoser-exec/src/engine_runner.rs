@@ -4,6 +4,7 @@
 use crate::hooks::{HookStep, run_hook};
 use crate::{CancelToken, NodeFailure, NodeOutput, NodeRunner};
 use portoser_diag::{Span, Spanned};
+use portoser_engine::custom::Custom;
 use portoser_engine::sync::{ServiceSources, SyncOutcome};
 use portoser_engine::{Engine, EngineError, HealthError, ServiceSpec, wait_healthy};
 use portoser_plan::{Node, NodeKind, Recorded, ServiceConfig, service_config};
@@ -27,6 +28,8 @@ pub struct EngineRunner {
     hooks: HashMap<String, Vec<HookStep>>,
     /// The project files of each service that has some (the CLI reads them).
     sources: HashMap<String, ServiceSources>,
+    /// Engines defined by an `engine` block, evaluated per service by the checker.
+    custom: HashMap<String, Custom>,
     routed: bool,
 }
 
@@ -57,6 +60,7 @@ impl EngineRunner {
             configs,
             hooks: HashMap::new(),
             sources: HashMap::new(),
+            custom: HashMap::new(),
             routed,
         }
     }
@@ -66,6 +70,23 @@ impl EngineRunner {
     pub fn with_hook(mut self, node_id: &str, steps: Vec<HookStep>) -> Self {
         self.hooks.insert(node_id.to_string(), steps);
         self
+    }
+
+    /// The `engine` block definitions of the services that use one, by service name.
+    pub fn with_custom_engines(
+        mut self,
+        engines: impl IntoIterator<Item = (String, Custom)>,
+    ) -> Self {
+        self.custom.extend(engines);
+        self
+    }
+
+    /// The engine that runs `spec`: its `engine` block when it has one, else the built-in.
+    pub(crate) fn engine(&self, spec: &ServiceSpec) -> Engine {
+        match self.custom.get(&spec.name) {
+            Some(def) => Engine::Custom(def.clone()),
+            None => Engine::for_spec(spec),
+        }
     }
 
     /// The project files `sync` puts on each service's host, by service name. A service
@@ -130,7 +151,7 @@ impl EngineRunner {
             NodeKind::Deploy => {
                 let spec = self.spec(node)?;
                 let t = self.transport(&spec.host).await?;
-                let engine = Engine::for_spec(spec);
+                let engine = self.engine(spec);
                 engine.deploy(&t, spec).await.map_err(engine_failure)?;
                 Ok(NodeOutput::default())
             }
@@ -154,7 +175,7 @@ impl EngineRunner {
             NodeKind::StopOld | NodeKind::Remove => {
                 let spec = self.old_spec(node)?;
                 let t = self.transport(&spec.host).await?;
-                let engine = Engine::for_spec(spec);
+                let engine = self.engine(spec);
                 engine.remove(&t, spec).await.map_err(engine_failure)?;
                 Ok(NodeOutput::message(format!("removed from `{}`", spec.host)))
             }

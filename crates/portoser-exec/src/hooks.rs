@@ -4,7 +4,7 @@
 
 use crate::engine_runner::{EngineRunner, exec, health};
 use crate::{CancelToken, NodeFailure, NodeOutput};
-use portoser_engine::Engine;
+
 use portoser_transport::{Cmd, Script};
 use std::time::Duration;
 
@@ -133,7 +133,7 @@ async fn lifecycle(
 ) -> Result<(), NodeFailure> {
     let spec = runner.spec_named(service)?;
     let t = runner.transport(&spec.host).await?;
-    let engine = Engine::for_spec(spec);
+    let engine = runner.engine(spec);
     let result = match step {
         HookStep::Start { .. } => engine.start(&t, spec).await,
         HookStep::Stop { .. } => engine.stop(&t, spec).await,

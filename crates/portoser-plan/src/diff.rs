@@ -109,10 +109,15 @@ pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
         new.service_file.clone(),
         &mut out,
     );
-    if old.service_yml_hash != new.service_yml_hash && old.service_file == new.service_file {
+    // A synced service.yml is named by the files reason below; say it once.
+    let files_changed = old.sources_hash != new.sources_hash;
+    if old.service_yml_hash != new.service_yml_hash
+        && old.service_file == new.service_file
+        && !files_changed
+    {
         out.push("service.yml changed".to_string());
     }
-    if old.sources_hash != new.sources_hash {
+    if files_changed {
         out.push(files_reason(old, new));
     }
     out
