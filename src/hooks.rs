@@ -8,6 +8,7 @@
 //! engine, build its engine with [`custom_engine`].
 
 use portoser_check::{Checked, EngineInfo, HookInfo, Step, Value};
+use portoser_diag::Span;
 use portoser_engine::custom::{Custom, CustomStep};
 use portoser_exec::HookStep;
 use std::collections::HashMap;
@@ -117,21 +118,29 @@ fn custom_steps(steps: &[Step]) -> Vec<CustomStep> {
         .collect()
 }
 
-/// Every hook as the plan names its node (`api/after-deploy`, then `api/after-deploy-2` for a
-/// second hook on the same step: the planner numbers them in this same order), with its steps.
-pub fn hook_nodes(checked: &Checked) -> Vec<(String, Vec<HookStep>)> {
+/// The plan's node id of every hook, in the checker's order: `api/after-deploy`, then
+/// `api/after-deploy-2` for a second hook on the same step (the planner numbers them alike).
+fn hook_ids(checked: &Checked) -> impl Iterator<Item = (String, &HookInfo)> {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    checked
-        .hooks
-        .iter()
-        .map(|h| {
-            let base = format!("{}/{}-{}", h.service, h.timing.as_str(), h.event);
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            let id = if *n == 1 { base } else { format!("{base}-{n}") };
-            (id, hook_steps(h))
-        })
+    checked.hooks.iter().map(move |h| {
+        let base = format!("{}/{}-{}", h.service, h.timing.as_str(), h.event);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let id = if *n == 1 { base } else { format!("{base}-{n}") };
+        (id, h)
+    })
+}
+
+/// Every hook node with its typed steps.
+pub fn hook_nodes(checked: &Checked) -> Vec<(String, Vec<HookStep>)> {
+    hook_ids(checked)
+        .map(|(id, h)| (id, hook_steps(h)))
         .collect()
+}
+
+/// Where each hook node is defined, so a failure can point at its playbook.
+pub fn hook_spans(checked: &Checked) -> HashMap<String, Span> {
+    hook_ids(checked).map(|(id, h)| (id, h.span)).collect()
 }
 
 /// The `engine` block definition of every service that uses one, by service name.

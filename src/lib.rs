@@ -14,7 +14,8 @@ pub mod planning;
 pub mod project;
 pub mod sources;
 
-/// Codes of this crate: problems with the input files themselves, before any stage runs.
+/// Codes of this crate: problems with the input files themselves (E00xx), and failures on
+/// hosts during a run (E05xx, located at the registry entry behind the failing node).
 pub mod codes {
     use portoser_diag::CodeInfo;
 
@@ -27,6 +28,21 @@ pub mod codes {
         CodeInfo::error(UNREADABLE, "a project file cannot be read"),
         CodeInfo::error(NOT_UTF8, "a project file is not valid UTF-8"),
         CodeInfo::error(TOO_LARGE, "a project file is larger than portoser accepts"),
+        CodeInfo::error("E0501", "a host cannot be reached over SSH"),
+        CodeInfo::error("E0502", "a host refused portoser's SSH key or user"),
+        CodeInfo::error("E0503", "a host's key is not in known_hosts"),
+        CodeInfo::error("E0504", "a host's key differs from the one in known_hosts"),
+        CodeInfo::error("E0505", "the docker daemon does not answer on a host"),
+        CodeInfo::error("E0506", "a program an engine needs is missing on a host"),
+        CodeInfo::error("E0507", "a file an engine needs is missing on a host"),
+        CodeInfo::error("E0508", "a service did not become healthy in time"),
+        CodeInfo::error("E0509", "a filesystem on a host is full"),
+        CodeInfo::error(
+            "E0510",
+            "the SSH user may not write or run what a step needs",
+        ),
+        CodeInfo::error("E0511", "a command failed on a host"),
+        CodeInfo::error("E0512", "the plan needs something portoser does not do yet"),
         CodeInfo::warning(
             SERVICE_FILE_REMOTE,
             "a service file is not in the project and will be checked at plan time on its host",

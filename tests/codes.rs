@@ -32,6 +32,34 @@ const NO_FIXTURE: &[(&str, &str)] = &[
         "E0405",
         "comes from a stale saved plan, read by apply: crates/portoser-plan/tests/render.rs",
     ),
+    // Runtime failures on hosts: produced by apply on the real test bed.
+    ("E0501", "tests/e2e: an unreachable host"),
+    ("E0502", "tests/e2e: a wrong key"),
+    ("E0503", "tests/e2e: an unknown host key"),
+    (
+        "E0504",
+        "crates/portoser-transport/tests/ssh.rs: a changed host key",
+    ),
+    ("E0505", "tests/e2e: docker daemon stopped"),
+    (
+        "E0506",
+        "crates/portoser-engine/tests/docker_real.rs: no compose plugin",
+    ),
+    ("E0507", "tests/e2e: a compose file missing on the host"),
+    ("E0508", "tests/e2e: a service that never becomes healthy"),
+    (
+        "E0509",
+        "tests/failures.rs: classified from a full disk's message",
+    ),
+    (
+        "E0510",
+        "tests/failures.rs: classified from a permission error",
+    ),
+    ("E0511", "tests/failures.rs: a command that fails"),
+    (
+        "E0512",
+        "tests/failures.rs: a secret reference before issue 7",
+    ),
 ];
 
 fn root() -> PathBuf {

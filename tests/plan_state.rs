@@ -646,7 +646,10 @@ fn a_removed_dependency_goes_after_the_dependents_that_stop_using_it() {
     assert_eq!(reasons(change(&plan, "api")), ["dependency redis removed"]);
     assert_eq!(
         reasons(change(&plan, "worker")),
-        ["dependency redis removed", "files changed: worker/service.yml"]
+        [
+            "dependency redis removed",
+            "files changed: worker/service.yml"
+        ]
     );
     // redis stops only once api (after its migration hook) and worker run without it.
     assert_eq!(

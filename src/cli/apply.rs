@@ -83,6 +83,7 @@ pub fn run(paths: &ProjectPaths, args: &ApplyArgs, out: &Output) -> Exit {
         return Exit::UsageOrChanges;
     }
     let inputs = Inputs {
+        map: &planned.compiled.map,
         registry,
         checked,
         sources: &planned.sources,
@@ -158,6 +159,7 @@ fn confirm(out: &Output) -> bool {
 
 /// What a run needs from the compile, besides the plan.
 struct Inputs<'a> {
+    map: &'a portoser_diag::SourceMap,
     registry: &'a Registry,
     checked: &'a Checked,
     sources: &'a Sources,
@@ -174,6 +176,7 @@ fn execute(
         registry,
         checked,
         sources,
+        ..
     } = *inputs;
     let mut state = match StateDb::open(&paths.state_db()) {
         Ok(db) => db,
@@ -222,7 +225,7 @@ fn execute(
         report
     });
     match result {
-        Ok(report) => finish(&report, args.format, out),
+        Ok(report) => finish(&report, inputs, args.format, out),
         Err(e) => {
             out.stderr(&format!("error[{}]: {e}", e.code()));
             Exit::Problems
@@ -244,10 +247,19 @@ fn progress_style(format: ProgressFormat, plan: &Plan) -> Style {
     }
 }
 
-fn finish(report: &RunReport, format: ProgressFormat, out: &Output) -> Exit {
+fn finish(report: &RunReport, inputs: &Inputs<'_>, format: ProgressFormat, out: &Output) -> Exit {
     match format {
         ProgressFormat::Json => out.stdout(&progress::report_json(report).to_string()),
         _ => out.stderr(&progress::summary(report)),
+    }
+    // Each failure located at the registry entry behind it, with the host's own words.
+    let origins = super::failures::Origins {
+        registry: inputs.registry,
+        hooks: hooks::hook_spans(inputs.checked),
+    };
+    let failures = super::failures::diagnostics(report, &origins);
+    if !failures.is_empty() {
+        out.diagnostics_of(inputs.map, failures.into_iter().collect());
     }
     if report.is_success() {
         Exit::Ok

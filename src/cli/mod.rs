@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod demo;
 mod explain;
+pub mod failures;
 mod fmt;
 mod hosts;
 mod output;

@@ -2,7 +2,7 @@
 //! one [`Pool`] (one connection per host per run, opened on first use).
 
 use crate::hooks::{HookStep, run_hook};
-use crate::{CancelToken, NodeFailure, NodeOutput, NodeRunner};
+use crate::{CancelToken, FailureKind, NodeFailure, NodeOutput, NodeRunner};
 use portoser_diag::{Span, Spanned};
 use portoser_engine::custom::Custom;
 use portoser_engine::sync::{ServiceSources, SyncOutcome};
@@ -165,13 +165,15 @@ impl EngineRunner {
                 None => Err(NodeFailure::new(format!(
                     "running hooks is not supported yet ({})",
                     node.steps.join("; ")
-                ))),
+                ))
+                .kind(FailureKind::NotSupported)),
             },
             NodeKind::Caddy if !self.routed => Ok(NodeOutput::message("no service is routed")),
             NodeKind::Caddy => Err(NodeFailure::new(
                 "reloading Caddy is not supported yet: services with a `hostname` are deployed \
                  but not routed, and stay unrecorded until their route is live",
-            )),
+            )
+            .kind(FailureKind::NotSupported)),
             NodeKind::StopOld | NodeKind::Remove => {
                 let spec = self.old_spec(node)?;
                 let t = self.transport(&spec.host).await?;
@@ -229,7 +231,8 @@ impl EngineRunner {
         }
         Err(NodeFailure::new(format!(
             "secrets are not supported yet (issue 7): `{name}` references {refs} secret(s)"
-        )))
+        ))
+        .kind(FailureKind::NotSupported))
     }
 }
 
@@ -250,7 +253,8 @@ pub(crate) async fn health(t: &Transport, spec: &ServiceSpec) -> Result<NodeOutp
             "`{}` is not healthy on `{}`",
             spec.name, spec.host
         ))
-        .with_note(e.to_string())),
+        .with_note(e.to_string())
+        .kind(FailureKind::Unhealthy)),
     }
 }
 
@@ -268,9 +272,11 @@ pub(crate) async fn exec(
         return Ok(out.stdout_text());
     }
     let status = out.status.map_or("a signal".to_string(), |s| s.to_string());
+    let stderr = out.stderr_text();
     Err(
         NodeFailure::new(format!("`{what}` failed on `{}` (exit {status})", t.host()))
-            .with_note(out.stderr_text().trim().to_string()),
+            .with_note(stderr.trim().to_string())
+            .kind(FailureKind::from_output(&stderr)),
     )
 }
 
@@ -294,11 +300,11 @@ fn service_of(node: &Node) -> Result<&str, NodeFailure> {
 }
 
 pub(crate) fn transport_failure(e: TransportError) -> NodeFailure {
-    NodeFailure::new(e.to_string())
+    NodeFailure::new(e.to_string()).kind(FailureKind::of_transport(&e))
 }
 
 fn engine_failure(e: EngineError) -> NodeFailure {
-    NodeFailure::new(e.to_string())
+    NodeFailure::new(e.to_string()).kind(FailureKind::of_engine(&e))
 }
 
 /// The recorded configuration as a registry entry, so the recorded instance (another host,

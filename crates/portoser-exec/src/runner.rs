@@ -2,6 +2,7 @@
 //! a scripted fake in tests.
 
 use crate::CancelToken;
+use crate::failure::FailureKind;
 use portoser_plan::Node;
 use std::fmt;
 use std::future::Future;
@@ -26,6 +27,7 @@ impl NodeOutput {
 pub struct NodeFailure {
     pub message: String,
     pub notes: Vec<String>,
+    pub kind: FailureKind,
 }
 
 impl NodeFailure {
@@ -33,7 +35,13 @@ impl NodeFailure {
         NodeFailure {
             message: message.into(),
             notes: Vec::new(),
+            kind: FailureKind::default(),
         }
+    }
+
+    pub fn kind(mut self, kind: FailureKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
