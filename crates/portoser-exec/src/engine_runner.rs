@@ -313,34 +313,16 @@ fn recorded_service(name: &str, c: &ServiceConfig) -> Service {
     let s = |v: &str| Spanned::new(v.to_string(), Span::default());
     let opt = |v: &Option<String>| v.as_deref().map(s);
     Service {
-        name: s(name),
-        span: Span::default(),
         hostname: opt(&c.hostname),
         current_host: Some(s(&c.host)),
         deployment_type: EngineKind::parse(&c.engine).map(|e| Spanned::new(e, Span::default())),
         docker_compose: opt(&c.compose_file),
         service_name: opt(&c.service_name),
-        service_file: None,
         port: c.port.map(|p| Spanned::new(p, Span::default())),
-        healthcheck_url: None,
-        dependencies: Vec::new(),
-        tls_cert: None,
-        tls_key: None,
-        ca_cert: None,
-        description: None,
         working_dir: opt(&c.working_dir),
         python_manager: opt(&c.python_manager),
-        restart_command: None,
-        healthcheck_command: None,
-        healthcheck_interval: None,
-        healthcheck_retries: None,
-        platform: None,
-        tags: Vec::new(),
-        health: None,
         command: opt(&c.command),
         env: c.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
-        secrets: Vec::new(),
-        on_failure: None,
-        service_yml: None,
+        ..Service::named(s(name))
     }
 }

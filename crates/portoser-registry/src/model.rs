@@ -375,6 +375,44 @@ pub struct Service {
     pub service_yml: Option<ServiceYml>,
 }
 
+impl Service {
+    /// A service with only a name: every field unset. For code that builds services rather
+    /// than loading them (a recorded instance, tests); fill in what matters with `..`.
+    pub fn named(name: SString) -> Service {
+        Service {
+            span: name.span,
+            name,
+            hostname: None,
+            current_host: None,
+            deployment_type: None,
+            docker_compose: None,
+            service_name: None,
+            service_file: None,
+            port: None,
+            healthcheck_url: None,
+            dependencies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            ca_cert: None,
+            description: None,
+            working_dir: None,
+            python_manager: None,
+            restart_command: None,
+            healthcheck_command: None,
+            healthcheck_interval: None,
+            healthcheck_retries: None,
+            platform: None,
+            tags: Vec::new(),
+            health: None,
+            command: None,
+            env: Vec::new(),
+            secrets: Vec::new(),
+            on_failure: None,
+            service_yml: None,
+        }
+    }
+}
+
 /// `path#key` in Vault's KV store. Holds no value: the value exists only at apply time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SecretRef {

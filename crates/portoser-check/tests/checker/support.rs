@@ -31,35 +31,10 @@ pub fn host(name: &str) -> Host {
 
 pub fn service(name: &str, host: &str, engine: Engine) -> Service {
     Service {
-        name: s(name),
-        span: Span::default(),
-        hostname: None,
         current_host: Some(s(host)),
         deployment_type: Some(Spanned::new(engine, Span::default())),
-        docker_compose: None,
-        service_name: None,
-        service_file: None,
         port: Some(Spanned::new(8000, Span::default())),
-        healthcheck_url: None,
-        dependencies: Vec::new(),
-        tls_cert: None,
-        tls_key: None,
-        ca_cert: None,
-        description: None,
-        working_dir: None,
-        python_manager: None,
-        restart_command: None,
-        healthcheck_command: None,
-        healthcheck_interval: None,
-        healthcheck_retries: None,
-        platform: None,
-        tags: Vec::new(),
-        health: None,
-        command: None,
-        env: Vec::new(),
-        secrets: Vec::new(),
-        on_failure: None,
-        service_yml: None,
+        ..Service::named(s(name))
     }
 }
 
