@@ -9,6 +9,7 @@ mod codes;
 pub mod edit;
 mod load;
 pub mod model;
+pub mod schema;
 mod validate;
 mod yaml;
 

@@ -4,7 +4,7 @@ use super::fields::{Entry, Fields};
 use crate::model::{Arch, Connection, Host};
 use portoser_diag::{Diagnostic, Diagnostics, Spanned};
 
-const HOST_KEYS: &[&str] = &[
+pub(crate) const HOST_KEYS: &[&str] = &[
     "ip",
     "ssh_user",
     "ssh_port",

@@ -12,8 +12,12 @@ use fields::{Fields, entries};
 use portoser_diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 
 pub use service_yml::load_service_yml;
+// The key of every section, for the JSON Schema (`crate::schema`): one table, no drift.
+pub(crate) use host::HOST_KEYS;
+pub(crate) use sections::{CADDY_KEYS, DEFAULTS_KEYS, DNS_KEYS, HEALTH_KEYS, VAULT_KEYS};
+pub(crate) use service::SERVICE_KEYS;
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "domain", "hosts", "services", "caddy", "dns", "vault", "defaults",
 ];
 

@@ -18,16 +18,21 @@ const HEALTH_KINDS: &[(HealthKind, &str)] = &[
     (HealthKind::Command, "command"),
 ];
 
+pub(crate) const DNS_KEYS: &[&str] = &["provider", "server"];
+
+pub(crate) const VAULT_KEYS: &[&str] = &["address", "mount", "ca_cert"];
+
+pub(crate) const CADDY_KEYS: &[&str] = &[
+    "ingress_host",
+    "admin_api",
+    "caddyfile_path",
+    "email",
+    "http_port",
+    "https_port",
+];
+
 pub(super) fn caddy(node: &Node, diags: &mut Diagnostics) -> Option<Caddy> {
-    const KEYS: &[&str] = &[
-        "ingress_host",
-        "admin_api",
-        "caddyfile_path",
-        "email",
-        "http_port",
-        "https_port",
-    ];
-    let f = Fields::new(node, "`caddy`", KEYS, diags)?;
+    let f = Fields::new(node, "`caddy`", CADDY_KEYS, diags)?;
     Some(Caddy {
         ingress_host: f.string("ingress_host", diags),
         admin_api: f.string("admin_api", diags),
@@ -39,7 +44,7 @@ pub(super) fn caddy(node: &Node, diags: &mut Diagnostics) -> Option<Caddy> {
 }
 
 pub(super) fn dns(node: &Node, diags: &mut Diagnostics) -> Option<Dns> {
-    let f = Fields::new(node, "`dns`", &["provider", "server"], diags)?;
+    let f = Fields::new(node, "`dns`", DNS_KEYS, diags)?;
     Some(Dns {
         provider: f.string("provider", diags),
         server: f.string("server", diags),
@@ -47,7 +52,7 @@ pub(super) fn dns(node: &Node, diags: &mut Diagnostics) -> Option<Dns> {
 }
 
 pub(super) fn vault(node: &Node, diags: &mut Diagnostics) -> Option<Vault> {
-    let f = Fields::new(node, "`vault`", &["address", "mount", "ca_cert"], diags)?;
+    let f = Fields::new(node, "`vault`", VAULT_KEYS, diags)?;
     Some(Vault {
         address: f.string("address", diags),
         mount: f.string("mount", diags),
@@ -55,19 +60,20 @@ pub(super) fn vault(node: &Node, diags: &mut Diagnostics) -> Option<Vault> {
     })
 }
 
+pub(crate) const DEFAULTS_KEYS: &[&str] = &[
+    "ssh_user",
+    "ssh_port",
+    "ssh_key",
+    "known_hosts",
+    "path",
+    "healthcheck_interval",
+    "healthcheck_retries",
+    "healthcheck_timeout",
+    "on_failure",
+];
+
 pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults> {
-    const KEYS: &[&str] = &[
-        "ssh_user",
-        "ssh_port",
-        "ssh_key",
-        "known_hosts",
-        "path",
-        "healthcheck_interval",
-        "healthcheck_retries",
-        "healthcheck_timeout",
-        "on_failure",
-    ];
-    let f = Fields::new(node, "`defaults`", KEYS, diags)?;
+    let f = Fields::new(node, "`defaults`", DEFAULTS_KEYS, diags)?;
     Some(Defaults {
         ssh_user: f.string("ssh_user", diags),
         ssh_port: f.port("ssh_port", diags),
@@ -81,17 +87,23 @@ pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults>
     })
 }
 
+pub(crate) const HEALTH_KEYS: &[&str] = &[
+    "type",
+    "endpoint",
+    "interval",
+    "timeout",
+    "retries",
+    "expect_status",
+    "expect_body",
+];
+
 pub(super) fn health(node: &Node, owner: &str, diags: &mut Diagnostics) -> Option<Health> {
-    const KEYS: &[&str] = &[
-        "type",
-        "endpoint",
-        "interval",
-        "timeout",
-        "retries",
-        "expect_status",
-        "expect_body",
-    ];
-    let f = Fields::new(node, &format!("the `health` of {owner}"), KEYS, diags)?;
+    let f = Fields::new(
+        node,
+        &format!("the `health` of {owner}"),
+        HEALTH_KEYS,
+        diags,
+    )?;
     let expect_status = f.port("expect_status", diags).filter(|s| {
         let ok = (100..=599).contains(&s.value);
         if !ok {

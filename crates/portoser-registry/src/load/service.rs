@@ -5,7 +5,7 @@ use super::sections::{ON_FAILURE, health};
 use crate::model::{Engine, SString, SecretRef, Service};
 use portoser_diag::{Diagnostic, Diagnostics, Spanned, did_you_mean};
 
-const SERVICE_KEYS: &[&str] = &[
+pub(crate) const SERVICE_KEYS: &[&str] = &[
     "hostname",
     "current_host",
     "deployment_type",
