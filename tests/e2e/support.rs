@@ -42,7 +42,9 @@ pub fn bed(test: &str) -> Option<Bed> {
         if std::env::var_os("CI").is_some() {
             panic!("{test}: CI must run tests/testbed/up.sh and source tests/testbed/out/env.sh");
         }
-        eprintln!(
+        // Straight to the stderr descriptor: libtest captures `eprintln!` of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {test}: no test bed (run tests/testbed/install.sh && tests/testbed/up.sh, \
              then `source tests/testbed/out/env.sh`)"
         );
