@@ -242,4 +242,35 @@ fn fleet_apply_noop_port_change_and_logs() {
         assert_eq!(rows[t.as_str()][2..], ["running", "healthy"], "{t}");
     }
     assert_eq!(p.run(&["plan", "--detailed-exitcode"]).code, 0);
+
+    // Lifecycle: stop names the dependents and stops; status says so; start and restart
+    // bring it back healthy; the recorded state does not change.
+    let out = p.run(&["stop", "fl-web"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stderr.contains("fl-api") && out.stderr.contains("fl-sys"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        http_get(&ip("h1"), 24201),
+        None,
+        "fl-web still answers after stop"
+    );
+    let (out, rows) = p.status();
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(rows["fl-web"][2], "stopped", "{}", out.all());
+    let out = p.run(&["start", "fl-web"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(http_get(&ip("h1"), 24201).map(|r| r.0), Some(200));
+    let unit = m1["fl-sys"].clone();
+    let out = p.run(&["restart", "fl-sys"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_ne!(
+        markers(&bed)["fl-sys"],
+        unit,
+        "restart did not restart the unit"
+    );
+    assert_eq!(p.status().0.code, 0);
+    assert_eq!(p.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
