@@ -143,3 +143,21 @@ fn assertion_comments_point_at_the_code_line_above() {
         ]
     );
 }
+
+#[test]
+fn every_keyword_has_a_highlight() {
+    let language = language();
+    let keywords: Vec<&str> = (0..language.node_kind_count() as u16)
+        .filter(|id| !language.node_kind_is_named(*id) && language.node_kind_is_visible(*id))
+        .filter_map(|id| language.node_kind_for_id(id))
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    assert!(keywords.len() >= 26, "only {} keywords: {keywords:?}", keywords.len());
+    let query = tree_sitter_portoser::HIGHLIGHTS_QUERY;
+    // `true` and `false` are named nodes (`(true)`), highlighted as booleans.
+    let missing: Vec<&&str> = keywords
+        .iter()
+        .filter(|k| !query.contains(&format!("\"{k}\"")) && !query.contains(&format!("({k})")))
+        .collect();
+    assert!(missing.is_empty(), "keywords without a highlight: {missing:?}");
+}
