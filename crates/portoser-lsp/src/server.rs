@@ -237,6 +237,7 @@ fn answer(state: &mut State, r: &Request) -> Answer {
             "a `file:` textDocument.uri is required".into(),
         ));
     };
+    let pbk = path.extension().is_some_and(|x| x == "pbk");
     let key = key_of(&path);
     let a = analysis_for(state, &key);
     let Some(id) = a.file_id(&path) else {
@@ -261,10 +262,12 @@ fn answer(state: &mut State, r: &Request) -> Answer {
             }),
         )),
         req::GotoDefinition::METHOD => json(serde_json::to_value(goto::definition(a, id, offset))),
-        req::Completion::METHOD => json(serde_json::to_value(complete::complete(a, id, offset))),
-        req::Formatting::METHOD if path.extension().is_some_and(|x| x == "pbk") => {
-            json(serde_json::to_value(symbols::format(&text)))
+        // In registry.yml the playbook vocabulary would only be noise.
+        req::Completion::METHOD if pbk => {
+            json(serde_json::to_value(complete::complete(a, id, offset)))
         }
+        req::Completion::METHOD => Ok(Value::Array(Vec::new())),
+        req::Formatting::METHOD if pbk => json(serde_json::to_value(symbols::format(&text))),
         req::DocumentSymbolRequest::METHOD => {
             let tree = a.tree(id);
             json(serde_json::to_value(

@@ -210,3 +210,151 @@ fn exit_without_shutdown_is_an_error() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait().code(), Some(1));
 }
+
+const LIB: &str = "rule free_port {
+  on deploy failed
+  do { retry }
+}
+
+playbook drain(h: Host) {
+  for s in services where s.host == h {
+    stop(s)
+    log(s.host.name)
+  }
+}
+";
+
+const LEARNED: &str = "@learned(from: free_port, seen: 3, fixed: 2, failed: 1,
+         first: \"2026-11-20T10:01:00Z\", last: \"2026-11-26T08:00:00Z\")
+@allow(destructive)
+rule free_port_api_h1 {
+  on deploy failed
+  when service == api and host == h1 and failure.kind == port_in_use
+  let owner = port_owner(host, service.port)
+  do {
+    stop_process(host, owner.pid, grace: 10s)
+    retry
+  }
+}
+";
+
+#[test]
+fn definitions_and_hovers_of_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = start(dir.path());
+    let lib = dir.path().join("playbooks/lib.pbk");
+    std::fs::write(&lib, LIB).expect("write");
+    let file = dir.path().join("playbooks/learned/free_port-api-h1.pbk");
+    std::fs::create_dir_all(dir.path().join("playbooks/learned")).expect("mkdir");
+    c.open(&file, LEARNED);
+    assert_eq!(c.diagnostics(&file), Vec::<Value>::new(), "a clean file");
+
+    // `owner` → its `let`; `free_port` → the rule in lib.pbk; `h1` → the registry host.
+    let def = c.at("textDocument/definition", &file, 8, 25);
+    assert_eq!(def["range"]["start"], json!({"line": 6, "character": 6}));
+    let def = c.at("textDocument/definition", &file, 0, 17);
+    assert_eq!(def["uri"], client::file_uri(&lib));
+    assert_eq!(def["range"]["start"], json!({"line": 0, "character": 5}));
+    let def = c.at("textDocument/definition", &file, 5, 35);
+    assert_eq!(
+        def["uri"],
+        client::file_uri(&dir.path().join("registry.yml"))
+    );
+    assert_eq!(def["range"]["start"], json!({"line": 2, "character": 2}));
+
+    let hover = |c: &mut Client, line, col| {
+        let h = c.at("textDocument/hover", &file, line, col);
+        h["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let md = hover(&mut c, 5, 35);
+    assert!(
+        md.contains("host h1") && md.contains("the café box") && md.contains("127.0.0.1"),
+        "{md}"
+    );
+    let md = hover(&mut c, 6, 8);
+    assert!(
+        md.contains("let owner = port_owner(host, service.port)"),
+        "{md}"
+    );
+    let md = hover(&mut c, 0, 17);
+    assert!(
+        md.contains("rule free_port") && md.contains("playbooks/lib.pbk"),
+        "{md}"
+    );
+    let md = hover(&mut c, 5, 60);
+    assert!(md.contains("FailureKind::port_in_use"), "{md}");
+    let md = hover(&mut c, 2, 2);
+    assert!(md.contains("@allow(destructive)"), "{md}");
+    // `owner.pid`: a field of Process, the type `port_owner` returns.
+    let md = hover(&mut c, 8, 30);
+    assert!(md.contains("Process.pid: Int"), "{md}");
+    // The `for` variable in lib.pbk: `s.host` is a Service field.
+    c.open(&lib, LIB);
+    let h = c.at("textDocument/hover", &lib, 8, 11);
+    let md = h["contents"]["value"].as_str().unwrap_or_default();
+    assert!(md.contains("Service.host: Host"), "{md}");
+    assert_eq!(
+        c.at("textDocument/hover", &file, 12, 0),
+        Value::Null,
+        "nothing past the end"
+    );
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn a_file_outside_any_project_gets_syntax_diagnostics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = Client::spawn(Command::new(env!("CARGO_BIN_EXE_portoser-lsp")));
+    c.initialize(dir.path());
+    let file = dir.path().join("lone.pbk");
+    c.open(&file, "hook before deploy of {\n}\n");
+    let diags = c.diagnostics(&file);
+    assert!(
+        !diags.is_empty()
+            && diags
+                .iter()
+                .all(|d| d["code"].as_str().is_some_and(|x| x.starts_with("E02"))),
+        "{diags:?}"
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": client::file_uri(&file)}}),
+    );
+    assert_eq!(
+        c.diagnostics(&file),
+        Vec::<Value>::new(),
+        "closing clears them"
+    );
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn registry_names_jump_to_their_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = start(dir.path());
+    let registry = dir.path().join("registry.yml");
+    let text = std::fs::read_to_string(&registry).expect("read");
+    let text = text.replace("port: 8080}", "port: 8080, dependencies: [redis]}");
+    c.open(&registry, &text);
+    assert_eq!(c.diagnostics(&registry), Vec::<Value>::new());
+    let line = text
+        .lines()
+        .position(|l| l.contains("dependencies"))
+        .unwrap_or(0) as u32;
+    let col = text
+        .lines()
+        .nth(line as usize)
+        .and_then(|l| l.find("[redis"))
+        .unwrap_or(0) as u32
+        + 2;
+    let def = c.at("textDocument/definition", &registry, line, col);
+    assert_eq!(def["range"]["start"], json!({"line": 5, "character": 2}));
+    assert_eq!(
+        c.at("textDocument/completion", &registry, line, col),
+        json!([])
+    );
+    assert!(c.shutdown().success());
+}
