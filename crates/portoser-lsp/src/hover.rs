@@ -26,6 +26,16 @@ fn describe(a: &Analysis, item: Option<&Item>, w: &Word, offset: usize) -> Optio
         let ann = builtins::annotation(name)?;
         return Some(format!("{}\n\n{}", code(ann.usage), ann.doc));
     }
+    // `on stop failed`, `hook before stop of api`: an event, though `stop` is also an action.
+    if ["on", "before", "after"].contains(&w.previous.as_str())
+        && let Some(e) = builtins::event(name)
+    {
+        return Some(format!(
+            "{}\n\n{}",
+            code(&format!("event {}", e.name)),
+            e.doc
+        ));
+    }
     if let Some(chain) = &w.receiver {
         return field(a, item, offset, chain, name);
     }

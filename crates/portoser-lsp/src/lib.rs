@@ -13,6 +13,8 @@ mod hover;
 mod lines;
 mod lookup;
 mod server;
+#[cfg(test)]
+mod sweep;
 mod symbols;
 mod uri;
 

@@ -17,6 +17,8 @@ pub struct Word {
     pub after_at: bool,
     /// `(` right after the word: a call.
     pub call: bool,
+    /// The word before this one on the same line (`on` in `on deploy failed`).
+    pub previous: String,
 }
 
 fn is_name(c: char) -> bool {
@@ -51,6 +53,14 @@ pub fn word_at(text: &str, offset: usize, prefix_only: bool) -> Word {
         receiver: receiver(head),
         after_at: head.ends_with('@'),
         call: tail.trim_start().starts_with('('),
+        previous: head
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .split(|c: char| !is_name(c))
+            .rfind(|w| !w.is_empty())
+            .unwrap_or("")
+            .to_string(),
     }
 }
 

@@ -286,6 +286,8 @@ fn definitions_and_hovers_of_names() {
     );
     let md = hover(&mut c, 5, 60);
     assert!(md.contains("FailureKind::port_in_use"), "{md}");
+    let md = hover(&mut c, 4, 6);
+    assert!(md.contains("event deploy"), "{md}");
     let md = hover(&mut c, 2, 2);
     assert!(md.contains("@allow(destructive)"), "{md}");
     // `owner.pid`: a field of Process, the type `port_owner` returns.
