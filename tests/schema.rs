@@ -17,8 +17,8 @@ const SCHEMA_SEES: &[&str] = &[
 ];
 
 /// Codes a schema cannot decide (a registry with only these is skipped): duplicate keys (lost
-/// when YAML becomes JSON) and
-/// near misses of the built-in engines (`dokcer` is also a valid project engine name).
+/// when YAML becomes JSON) and near misses of the built-in engines (`dokcer` is also a valid
+/// project engine name).
 const UNDECIDABLE: &[&str] = &["E0106", "E0112"];
 
 fn root() -> PathBuf {
