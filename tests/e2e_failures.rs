@@ -140,6 +140,11 @@ fn missing_compose_file_and_never_healthy_service_fail_named() {
     assert_eq!(a.outcomes()["never-ok/health"], "failed");
     assert!(t.elapsed().as_secs() < 20, "the health gate took too long");
     assert!(p.recorded().is_empty(), "{:?}", p.recorded());
+    // The unhealthy service was started but is not in the state, so the empty-services apply
+    // of the cleanup would not remove it (see `a_removed_unhealthy_service_is_not_left_running`):
+    // stop it while the registry still names it.
+    let out = p.run(&["stop", "never-ok"]);
+    assert_eq!(out.code, 0, "{}", out.all());
 
     // A compose file named in the registry but missing from the project: `check` refuses or
     // the sync fails, naming it; never a silent success.
@@ -237,4 +242,52 @@ fn docker_daemon_stopped_hosts_check_and_trust() {
     let out = p.run(&["status", "dk", "tr", "--known-hosts", "kh"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert_says(&out.stdout, &["running", "healthy"]);
+}
+
+fn sleepers(host: &str, what: &str) -> usize {
+    let o = Command::new("ip")
+        .args(["netns", "pids", &format!("ptb-{host}")])
+        .output();
+    let pids = String::from_utf8_lossy(&o.expect("ip netns pids").stdout).into_owned();
+    pids.split_whitespace()
+        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).replace('\0', " ").trim() == what)
+        .count()
+}
+
+/// BUG (reported to the lead): a service whose deploy succeeded but whose health gate failed
+/// keeps running on its host and is not in the state; when it then leaves the registry, the
+/// next apply says "No changes" and the process is never stopped. Un-ignore when fixed.
+#[test]
+#[ignore = "bug: an unhealthy, unrecorded service is leaked when removed from the registry"]
+fn a_removed_unhealthy_service_is_not_left_running() {
+    let Some(bed) = bed("a_removed_unhealthy_service_is_not_left_running") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let svc = "  leak:\n    deployment_type: local\n    current_host: h2\n    \
+               command: sleep 601\n    port: 24530\n    \
+               health: {type: http, interval: 1s, retries: 2}\n";
+    p.set_services(svc);
+    apply_fails(&p, &[]);
+    assert_eq!(
+        sleepers("h2", "sleep 601"),
+        1,
+        "the unhealthy service should be running"
+    );
+    p.set_services("");
+    let a = p.apply(&[]);
+    let left = sleepers("h2", "sleep 601");
+    if left > 0 {
+        // Leave the test bed clean whatever the outcome.
+        p.set_services(svc);
+        p.run(&["stop", "leak"]);
+        p.set_services("");
+    }
+    assert_eq!(
+        left,
+        0,
+        "`leak` still runs on h2 after it left the registry:\n{}",
+        a.out.all()
+    );
 }
