@@ -12,7 +12,7 @@ Exit codes:
   2  usage error (bad flags or arguments); with `plan --detailed-exitcode`: the plan has changes
 
 Not yet available (planned): saved-plan locks and rollback, heal/diagnose, vault, certs,
-caddy reload, serve, lsp. See README.md.";
+caddy reload, serve. See README.md.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -141,6 +141,10 @@ pub enum Command {
         #[command(subcommand)]
         cmd: HostsCommand,
     },
+    /// Run the language server on stdin/stdout (for editors)
+    Lsp,
+    /// Print the JSON Schema of registry.yml (for YAML editors; also in grammar/)
+    Schema,
     /// Safe edits of registry.yml that keep comments and order, checked before writing
     Registry {
         #[command(subcommand)]
@@ -170,6 +174,8 @@ pub enum HostsCommand {
 pub enum CheckFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands (annotations), see docs/ci.md
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -16,6 +16,12 @@ pub fn run(paths: &ProjectPaths, format: CheckFormat, out: &Output) -> Exit {
             out.stderr(&summary(paths, &compiled));
         }
         CheckFormat::Json => out.stdout(&json(&compiled)),
+        // Annotations on stdout for GitHub, the readable rendering on stderr for the log.
+        CheckFormat::Github => {
+            out.diagnostics(&compiled);
+            let sorted = compiled.diags.clone().into_sorted();
+            out.stdout_raw(super::github::github(&compiled.map, &sorted).as_bytes());
+        }
     }
     if compiled.diags.has_errors() {
         Exit::Problems

@@ -7,6 +7,7 @@ mod demo;
 mod explain;
 pub mod failures;
 mod fmt;
+mod github;
 mod hosts;
 mod output;
 mod plan;
@@ -100,5 +101,14 @@ where
             }
         },
         Command::Registry { cmd } => registry::run(&paths, cmd, &out),
+        // stdout carries the protocol: nothing else may print there.
+        Command::Schema => {
+            out.stdout_raw(portoser_registry::schema::registry_schema_json().as_bytes());
+            Exit::Ok
+        }
+        Command::Lsp => match portoser_lsp::run_stdio() {
+            0 => Exit::Ok,
+            _ => Exit::Problems,
+        },
     }
 }

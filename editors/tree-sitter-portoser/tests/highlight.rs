@@ -152,12 +152,19 @@ fn every_keyword_has_a_highlight() {
         .filter_map(|id| language.node_kind_for_id(id))
         .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase()))
         .collect();
-    assert!(keywords.len() >= 26, "only {} keywords: {keywords:?}", keywords.len());
+    assert!(
+        keywords.len() >= 26,
+        "only {} keywords: {keywords:?}",
+        keywords.len()
+    );
     let query = tree_sitter_portoser::HIGHLIGHTS_QUERY;
     // `true` and `false` are named nodes (`(true)`), highlighted as booleans.
     let missing: Vec<&&str> = keywords
         .iter()
         .filter(|k| !query.contains(&format!("\"{k}\"")) && !query.contains(&format!("({k})")))
         .collect();
-    assert!(missing.is_empty(), "keywords without a highlight: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keywords without a highlight: {missing:?}"
+    );
 }
