@@ -3,7 +3,9 @@
 
 use crate::config::{ServiceConfig, SourceDigest, config_hash, service_config, service_configs};
 use crate::diff::{classify, reasons};
-use crate::model::{Action, Change, HookSpec, Node, NodeKind, Plan, Recorded, Timing};
+use crate::model::{
+    Action, AppliedService, AppliedStatus, Change, HookSpec, Node, NodeKind, Plan, Recorded, Timing,
+};
 use crate::{caddy, order};
 use portoser_registry::{Engine, Registry};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -136,6 +138,49 @@ pub(crate) struct Planned {
     done: usize,
 }
 
+/// The action and reasons for a service already in the state. One whose last apply failed
+/// after its deploy is never a no-op: what runs there is not what was planned.
+fn recorded_action(old: &AppliedService, config: &ServiceConfig) -> (Action, Vec<String>) {
+    let same = old.config_hash == config_hash(config);
+    let mut action = classify(&old.config, config, same);
+    let mut why = if same {
+        Vec::new()
+    } else {
+        reasons(&old.config, config)
+    };
+    if !same && why.is_empty() {
+        why.push("recorded configuration hash differs".to_string());
+    }
+    if old.status == AppliedStatus::Deployed {
+        why.insert(0, DEPLOYED_REASON.to_string());
+        if action == Action::NoOp {
+            action = Action::Update;
+        }
+        // An unfinished migration back on the recorded host: its old instance must stop.
+        if let Some(p) = old.previous_host.as_ref().filter(|p| **p != old.host)
+            && action == Action::Update
+        {
+            action = Action::Migrate;
+            why.insert(1, format!("old instance on {p} still to stop"));
+        }
+    }
+    (action, why)
+}
+
+const DEPLOYED_REASON: &str = "last apply failed after deploy";
+
+/// The host whose instance a migration stops: the recorded host when the service moves,
+/// else the old host of an unfinished migration (its instance still runs).
+fn stale_host(old: &AppliedService, host: &str) -> Option<String> {
+    if old.host != host {
+        return Some(old.host.clone());
+    }
+    match old.status {
+        AppliedStatus::Deployed => old.previous_host.clone().filter(|p| p != host),
+        AppliedStatus::Applied => None,
+    }
+}
+
 /// A recorded service that left the registry.
 pub(crate) struct Removed {
     pub name: String,
@@ -190,21 +235,9 @@ impl Builder {
         let old = recorded.services.get(name);
         let (action, why) = match old {
             None => (Action::Create, vec!["new service".to_string()]),
-            Some(old) => {
-                let same = old.config_hash == config_hash(&config);
-                let action = classify(&old.config, &config, same);
-                let mut why = if same {
-                    Vec::new()
-                } else {
-                    reasons(&old.config, &config)
-                };
-                if !same && why.is_empty() {
-                    why.push("recorded configuration hash differs".to_string());
-                }
-                (action, why)
-            }
+            Some(old) => recorded_action(old, &config),
         };
-        let previous_host = old.map(|o| o.host.clone()).filter(|h| *h != config.host);
+        let previous_host = old.and_then(|o| stale_host(o, &config.host));
         let host = if config.host.is_empty() {
             "(unassigned)".to_string()
         } else {
@@ -313,6 +346,19 @@ impl Builder {
                 depends_on: Vec::new(),
                 steps: Vec::new(),
             });
+            // An unfinished migration left an instance on its old host too.
+            let stale = applied
+                .previous_host
+                .as_ref()
+                .filter(|p| applied.status == AppliedStatus::Deployed && **p != applied.host);
+            if let Some(p) = stale {
+                let second = self.add(Node {
+                    id: format!("{name}/remove@{p}"),
+                    host: p.clone(),
+                    ..self.nodes[node].clone()
+                });
+                self.edge(node, second);
+            }
             out.push(Removed {
                 name: name.clone(),
                 node,

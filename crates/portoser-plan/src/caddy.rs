@@ -2,7 +2,7 @@
 //! migrated services stop (traffic moves first) and before removed services go away.
 
 use crate::build::{Builder, Planned, Removed};
-use crate::model::{Action, Node, NodeKind, Recorded};
+use crate::model::{Action, AppliedStatus, Node, NodeKind, Recorded};
 use portoser_registry::Registry;
 use std::collections::BTreeMap;
 
@@ -41,7 +41,23 @@ pub(crate) fn add_reload(
     if new.is_empty() && old.is_empty() {
         return;
     }
-    let reasons = route_reasons(&old, &new);
+    let mut reasons = route_reasons(&old, &new);
+    // A service whose last apply failed after its deploy never got its route reloaded.
+    for a in recorded.services.values() {
+        if a.status != AppliedStatus::Deployed {
+            continue;
+        }
+        if let Some(name) = &a.config.hostname
+            && new.contains_key(name)
+            && !reasons
+                .iter()
+                .any(|r| r.starts_with(&format!("route {name} ")))
+        {
+            reasons.push(format!(
+                "route {name} not confirmed (last apply failed after deploy)"
+            ));
+        }
+    }
     let action = match (reasons.is_empty(), old.is_empty()) {
         (true, _) => Action::NoOp,
         (false, true) => Action::Create,

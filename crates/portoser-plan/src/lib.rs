@@ -20,7 +20,8 @@ pub use config::{
     HealthConfig, ServiceConfig, SourceDigest, config_hash, service_config, service_configs,
 };
 pub use model::{
-    Action, AppliedService, Change, HookSpec, Node, NodeKind, Plan, Recorded, Summary, Timing,
+    Action, AppliedService, AppliedStatus, Change, HookSpec, Node, NodeKind, Plan, Recorded,
+    Summary, Timing,
 };
 pub use time::now_rfc3339;
 

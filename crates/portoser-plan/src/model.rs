@@ -40,6 +40,48 @@ pub struct AppliedService {
     pub config: ServiceConfig,
     /// RFC 3339.
     pub applied_at: String,
+    /// Whether every node of the last apply succeeded, or only its deploy ran.
+    #[serde(default)]
+    pub status: AppliedStatus,
+    /// `Deployed` migrations only: the host whose old instance was not stopped yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_host: Option<String>,
+}
+
+/// How far the last apply of a service got. Something of the service runs on its host in
+/// both cases, so the planner never forgets it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppliedStatus {
+    /// Every node of the service succeeded.
+    #[default]
+    Applied,
+    /// Its deploy ran, then a later node (the health gate, a hook) failed or the run
+    /// stopped: the next plan updates it.
+    Deployed,
+}
+
+impl AppliedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppliedStatus::Applied => "applied",
+            AppliedStatus::Deployed => "deployed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AppliedStatus> {
+        match text {
+            "applied" => Some(AppliedStatus::Applied),
+            "deployed" => Some(AppliedStatus::Deployed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AppliedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What happens to a service (or to one node of it).

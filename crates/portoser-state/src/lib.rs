@@ -12,7 +12,7 @@ mod schema;
 pub use error::StateError;
 pub use runs::{Run, RunEvent};
 
-use portoser_plan::{AppliedService, Recorded};
+use portoser_plan::{AppliedService, AppliedStatus, Recorded};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
@@ -57,15 +57,8 @@ impl StateDb {
         let conn =
             Connection::open_with_flags(path, flags).map_err(|e| StateError::corrupt(path, e))?;
         let version = schema::probe(&conn, path)?;
-        if version != 0 && version != schema::CURRENT {
-            // An older schema would need a migration, which a read-only open cannot do.
-            return Err(StateError::Corrupt {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "schema version {version} needs a migration; run `portoser apply` first"
-                ),
-            });
-        }
+        // An older schema is read as it is (a read-only open cannot migrate): every version
+        // so far only added columns, read with their defaults (see `recorded`).
         Ok(Some(StateDb {
             conn,
             path: path.to_path_buf(),
@@ -99,10 +92,14 @@ impl StateDb {
         if self.version == 0 {
             return Ok(out);
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, host, engine, config_hash, config_json, applied_at FROM services ORDER BY name")
-            .map_err(|e| self.err(e))?;
+        let sql = if self.version >= schema::WITH_STATUS {
+            "SELECT name, host, engine, config_hash, config_json, applied_at, status, \
+             previous_host FROM services ORDER BY name"
+        } else {
+            "SELECT name, host, engine, config_hash, config_json, applied_at, 'applied', \
+             NULL FROM services ORDER BY name"
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
                 Ok((
@@ -112,31 +109,41 @@ impl StateDb {
                     r.get(3)?,
                     r.get::<_, String>(4)?,
                     r.get(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get(7)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         for row in rows {
-            let (name, host, engine, config_hash, json, applied_at) =
+            let (name, host, engine, config_hash, json, applied_at, status, previous_host) =
                 row.map_err(|e| self.err(e))?;
-            let config = serde_json::from_str(&json).map_err(|e| StateError::Corrupt {
+            let corrupt = |detail: String| StateError::Corrupt {
                 path: self.path.clone(),
-                detail: format!("the recorded configuration of `{name}` is unreadable: {e}"),
+                detail,
+            };
+            let config = serde_json::from_str(&json).map_err(|e| {
+                corrupt(format!(
+                    "the recorded configuration of `{name}` is unreadable: {e}"
+                ))
             })?;
-            out.services.insert(
-                name,
-                AppliedService {
-                    host,
-                    engine,
-                    config_hash,
-                    config,
-                    applied_at,
-                },
-            );
+            let status = AppliedStatus::parse(&status)
+                .ok_or_else(|| corrupt(format!("`{name}` has an unknown status `{status}`")))?;
+            let applied = AppliedService {
+                host,
+                engine,
+                config_hash,
+                config,
+                applied_at,
+                status,
+                previous_host,
+            };
+            out.services.insert(name, applied);
         }
         Ok(out)
     }
 
-    /// Records one service as applied and bumps the serial, in one transaction.
+    /// Records one service as `applied.status` says (applied, or deployed only) and bumps
+    /// the serial, in one transaction.
     pub fn record_applied(
         &mut self,
         name: &str,
@@ -146,17 +153,20 @@ impl StateDb {
             serde_json::to_string(&applied.config).map_err(|e| StateError::Db(e.to_string()))?;
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO services (name, host, engine, config_hash, config_json, applied_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO services (name, host, engine, config_hash, config_json, applied_at,
+                   status, previous_host)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(name) DO UPDATE SET host = ?2, engine = ?3, config_hash = ?4,
-                   config_json = ?5, applied_at = ?6",
+                   config_json = ?5, applied_at = ?6, status = ?7, previous_host = ?8",
                 params![
                     name,
                     applied.host,
                     applied.engine,
                     applied.config_hash,
                     json,
-                    applied.applied_at
+                    applied.applied_at,
+                    applied.status.as_str(),
+                    applied.previous_host
                 ],
             )
             .map(|_| ())

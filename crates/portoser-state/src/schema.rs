@@ -5,7 +5,10 @@ use crate::StateError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const CURRENT: i64 = 1;
+pub(crate) const CURRENT: i64 = 2;
+
+/// The first version whose `services` rows have `status` and `previous_host`.
+pub(crate) const WITH_STATUS: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: applied services, the serial, run history.
@@ -21,6 +24,10 @@ const MIGRATIONS: &[&str] = &[
          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
          seq INTEGER NOT NULL, node_id TEXT NOT NULL, event TEXT NOT NULL,
          at TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (run_id, seq));",
+    // 2: a service is recorded once its deploy ran (`deployed`) and upgraded to `applied`
+    // when all its nodes succeeded; rows of version 1 were all fully applied.
+    "ALTER TABLE services ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
+     ALTER TABLE services ADD COLUMN previous_host TEXT;",
 ];
 
 /// Reads the schema version, which also makes SQLite read the header: a file that is not

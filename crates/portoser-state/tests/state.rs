@@ -1,4 +1,4 @@
-use portoser_plan::{AppliedService, ServiceConfig, config_hash};
+use portoser_plan::{AppliedService, AppliedStatus, ServiceConfig, config_hash};
 use portoser_state::{Run, RunEvent, StateDb, StateError};
 use std::path::Path;
 
@@ -16,6 +16,8 @@ fn applied(host: &str, port: u16) -> AppliedService {
         config_hash: config_hash(&config),
         config,
         applied_at: "2026-11-26T08:00:00Z".into(),
+        status: AppliedStatus::Applied,
+        previous_host: None,
     }
 }
 
@@ -114,7 +116,7 @@ fn a_newer_schema_is_refused() {
     assert_eq!(err.code(), "E0403");
     assert!(
         err.to_string()
-            .contains("schema version 99, newer than this portoser supports (1)"),
+            .contains("schema version 99, newer than this portoser supports (2)"),
         "{err}"
     );
 }

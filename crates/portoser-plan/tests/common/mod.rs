@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use portoser_diag::{FileId, Span, Spanned};
-use portoser_plan::{AppliedService, HookSpec, Recorded, Timing, config_hash, service_config};
+use portoser_plan::{
+    AppliedService, AppliedStatus, HookSpec, Recorded, Timing, config_hash, service_config,
+};
 use portoser_registry::{Caddy, Defaults, Engine, Registry, SecretRef, Service};
 
 pub fn s(text: &str) -> Spanned<String> {
@@ -71,6 +73,8 @@ pub fn recorded(reg: &Registry, services: &[&Service], serial: u64) -> Recorded 
             config_hash: config_hash(&config),
             config,
             applied_at: "2026-11-20T10:00:00Z".into(),
+            status: AppliedStatus::Applied,
+            previous_host: None,
         };
         out.services.insert(svc.name.value.clone(), applied);
     }
