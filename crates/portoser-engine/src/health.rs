@@ -9,7 +9,7 @@ use crate::Engine;
 use crate::error::EngineError;
 use crate::spec::ServiceSpec;
 use crate::status::State;
-use portoser_transport::{Cmd, ExecOptions, Script, Transport};
+use portoser_transport::{Cmd, ExecOptions, Script, Transport, TransportError};
 use std::fmt;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -54,6 +54,12 @@ pub enum HealthError {
         waited: Duration,
         last: String,
     },
+    /// The check could not run at all: the host is unreachable or its connection was lost
+    /// (`TransportError::is_retryable` is false). Not "unhealthy yet": no retries follow.
+    Transport {
+        attempts: u32,
+        error: TransportError,
+    },
     /// The service declares no health check (callers decide whether that is fine).
     NoCheck,
 }
@@ -70,6 +76,9 @@ impl fmt::Display for HealthError {
                 "not healthy after {attempts} checks in {:.1}s: {last}",
                 waited.as_secs_f64()
             ),
+            HealthError::Transport { attempts, error } => {
+                write!(f, "the check could not run (check {attempts}): {error}")
+            }
             HealthError::NoCheck => f.write_str("the service declares no health check"),
         }
     }
@@ -100,10 +109,11 @@ pub async fn wait_healthy(
     loop {
         attempts += 1;
         let result =
-            tokio::time::timeout(health.timeout, check_once(transport, spec, &health.probe)).await;
+            tokio::time::timeout(health.timeout, probe_once(transport, spec, &health.probe)).await;
         let problem = match result {
             Ok(Ok(())) => return Ok(start.elapsed()),
-            Ok(Err(problem)) => problem,
+            Ok(Err(Miss::Retry(problem))) => problem,
+            Ok(Err(Miss::Fatal(error))) => return Err(HealthError::Transport { attempts, error }),
             Err(_) => format!("the check timed out after {:?}", health.timeout),
         };
         let now = Instant::now();
@@ -119,47 +129,85 @@ pub async fn wait_healthy(
     }
 }
 
+/// Why one probe did not pass.
+enum Miss {
+    /// Not healthy (yet): worth another probe.
+    Retry(String),
+    /// The host cannot be reached (lost connection, unreachable, refused credentials): no
+    /// probe can pass in this run.
+    Fatal(TransportError),
+}
+
+impl From<String> for Miss {
+    fn from(problem: String) -> Self {
+        Miss::Retry(problem)
+    }
+}
+
+/// Sorts a transport error: a closed port reads as itself, other retryable ones get the
+/// probe's context, the rest end the gate.
+fn transport_miss(what: &str, e: TransportError) -> Miss {
+    match e {
+        e @ TransportError::PortClosed { .. } => Miss::Retry(e.to_string()),
+        e if e.is_retryable() => Miss::Retry(format!("{what}: {e}")),
+        e => Miss::Fatal(e),
+    }
+}
+
 /// One probe; `Err` says what was wrong in words for the user.
 pub async fn check_once(
     transport: &Transport,
     spec: &ServiceSpec,
     probe: &Probe,
 ) -> Result<(), String> {
+    probe_once(transport, spec, probe)
+        .await
+        .map_err(|miss| match miss {
+            Miss::Retry(problem) => problem,
+            Miss::Fatal(e) => e.to_string(),
+        })
+}
+
+async fn probe_once(transport: &Transport, spec: &ServiceSpec, probe: &Probe) -> Result<(), Miss> {
     match probe {
         Probe::Tcp { port } => transport
             .connect_tcp(*port, Duration::from_secs(5))
             .await
             .map(drop)
-            .map_err(|e| format!("tcp port {port}: {e}")),
+            .map_err(|e| transport_miss(&format!("tcp port {port}"), e)),
         Probe::Http { port, .. } => {
             let stream = transport
                 .connect_tcp(*port, Duration::from_secs(5))
                 .await
-                .map_err(|e| format!("http port {port}: {e}"))?;
-            http_check(stream, probe).await
+                .map_err(|e| transport_miss(&format!("http port {port}"), e))?;
+            Ok(http_check(stream, probe).await?)
         }
         Probe::Command { command } => {
             let out = transport
                 .exec(&command_script(spec, command), ExecOptions::default())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| transport_miss("the check command", e))?;
             if out.success() {
                 Ok(())
             } else {
-                Err(format!(
+                Err(Miss::Retry(format!(
                     "`{command}` exited with {}: {}",
                     out.status.map_or("a signal".to_string(), |s| s.to_string()),
                     last_line(&out.stderr_text()).unwrap_or("no output")
-                ))
+                )))
             }
         }
         Probe::Process => {
             let engine = Engine::for_spec(spec);
             match engine.status(transport, spec).await {
                 Ok(s) if s.state == State::Running => Ok(()),
-                Ok(s) => Err(format!("the process is {}{}", s.state, detail(&s.detail))),
-                Err(EngineError::Transport(e)) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
+                Ok(s) => Err(Miss::Retry(format!(
+                    "the process is {}{}",
+                    s.state,
+                    detail(&s.detail)
+                ))),
+                Err(EngineError::Transport(e)) => Err(transport_miss("the status query", e)),
+                Err(e) => Err(Miss::Retry(e.to_string())),
             }
         }
     }

@@ -149,7 +149,7 @@ async fn http_checks_over_connect_tcp() {
     let e = check_once(&t, &s, &Probe::Tcp { port: 9 })
         .await
         .expect_err("refused");
-    assert!(e.contains("tcp port 9"), "{e}");
+    assert_eq!(e, "nothing listens on 127.0.0.1:9 on `h`");
 }
 
 #[test]

@@ -33,8 +33,14 @@ pub enum TransportError {
         what: String,
         after: Duration,
     },
-    /// The SSH connection or one of its channels failed after connecting.
+    /// A channel could not be opened or broke while the connection itself is fine.
     Channel { host: String, message: String },
+    /// Nothing listens on `127.0.0.1:port` on the host (the TCP connect there was refused):
+    /// the host is fine, the service is not (yet) up.
+    PortClosed { host: String, port: u16 },
+    /// The SSH connection to the host dropped after it was made (sshd stopped, the network
+    /// went away, keepalives unanswered). Nothing more can run on it: retrying is pointless.
+    ConnectionLost { host: String },
     /// A local or remote I/O failure (reading a key, writing known_hosts, a file upload).
     Io { host: String, message: String },
     /// A command could not be built (NUL byte, bad environment name).
@@ -51,8 +57,41 @@ impl TransportError {
             | TransportError::HostKeyChanged { host, .. }
             | TransportError::Timeout { host, .. }
             | TransportError::Channel { host, .. }
+            | TransportError::PortClosed { host, .. }
+            | TransportError::ConnectionLost { host }
             | TransportError::Io { host, .. } => host,
             TransportError::Command(_) => "",
+        }
+    }
+
+    /// Whether trying the same thing again in this run can help: false when the host cannot
+    /// be reached at all (unreachable, lost, refused credentials or host key) or the command
+    /// could not even be built. Health checks stop retrying on such an error.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TransportError::Timeout { .. }
+            | TransportError::Channel { .. }
+            | TransportError::PortClosed { .. }
+            | TransportError::Io { .. } => true,
+            TransportError::Unreachable { .. }
+            | TransportError::ConnectionLost { .. }
+            | TransportError::Auth { .. }
+            | TransportError::HostKeyUnknown { .. }
+            | TransportError::HostKeyChanged { .. }
+            | TransportError::Command(_) => false,
+        }
+    }
+
+    pub(crate) fn lost(host: &str) -> Self {
+        TransportError::ConnectionLost {
+            host: host.to_string(),
+        }
+    }
+
+    pub(crate) fn port_closed(host: &str, port: u16) -> Self {
+        TransportError::PortClosed {
+            host: host.to_string(),
+            port,
         }
     }
 
@@ -105,6 +144,12 @@ impl fmt::Display for TransportError {
             }
             TransportError::Channel { host, message } => {
                 write!(f, "connection to `{host}` failed: {message}")
+            }
+            TransportError::PortClosed { host, port } => {
+                write!(f, "nothing listens on 127.0.0.1:{port} on `{host}`")
+            }
+            TransportError::ConnectionLost { host } => {
+                write!(f, "the SSH connection to `{host}` was lost")
             }
             TransportError::Io { host, message } => write!(f, "on `{host}`: {message}"),
             TransportError::Command(err) => write!(f, "{err}"),

@@ -50,6 +50,7 @@ struct State {
     uploads: Vec<Upload>,
     tcp: BTreeMap<u16, Vec<u8>>,
     delay: Duration,
+    lost: bool,
 }
 
 impl FakeTransport {
@@ -107,6 +108,20 @@ impl FakeTransport {
     }
 
     /// The last contents uploaded to `path`.
+    /// From now on every operation fails with `ConnectionLost`, as on an SSH connection
+    /// that dropped; nothing more is recorded.
+    pub fn lose_connection(&self) -> &Self {
+        self.state().lost = true;
+        self
+    }
+
+    fn check_lost(&self) -> Result<(), TransportError> {
+        if self.state().lost {
+            return Err(TransportError::lost(self.host()));
+        }
+        Ok(())
+    }
+
     pub fn file(&self, path: &str) -> Option<Upload> {
         self.state()
             .uploads
@@ -138,6 +153,7 @@ impl FakeTransport {
     }
 
     pub(crate) async fn exec(&self, script: &str, options: ExecOptions) -> Response {
+        self.check_lost()?;
         let (answer, delay) = self.answer(script, options.stdin.as_deref());
         if delay > options.timeout {
             tokio::time::sleep(options.timeout).await;
@@ -154,6 +170,7 @@ impl FakeTransport {
     }
 
     pub(crate) async fn exec_stream(&self, script: &str) -> Result<ExecStream, TransportError> {
+        self.check_lost()?;
         let (answer, _) = self.answer(script, None);
         let out = answer?;
         let (tx, rx) = ExecStream::channel();
@@ -174,6 +191,7 @@ impl FakeTransport {
         contents: &[u8],
         mode: u32,
     ) -> Result<(), TransportError> {
+        self.check_lost()?;
         self.state().uploads.push(Upload {
             path: path.to_string(),
             contents: contents.to_vec(),
@@ -183,11 +201,9 @@ impl FakeTransport {
     }
 
     pub(crate) fn connect_tcp(&self, port: u16) -> Result<HostStream, TransportError> {
+        self.check_lost()?;
         let Some(response) = self.state().tcp.get(&port).cloned() else {
-            return Err(TransportError::channel(
-                self.host(),
-                format!("127.0.0.1:{port}: connection refused (fake)"),
-            ));
+            return Err(TransportError::port_closed(self.host(), port));
         };
         let (ours, mut theirs) = tokio::io::duplex(64 * 1024);
         tokio::spawn(async move {

@@ -95,6 +95,9 @@ impl LocalTransport {
             .await
         {
             Ok(Ok(stream)) => Ok(HostStream::Tcp(stream)),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Err(TransportError::port_closed(self.host(), port))
+            }
             Ok(Err(e)) => Err(TransportError::channel(
                 self.host(),
                 format!("127.0.0.1:{port}: {e}"),

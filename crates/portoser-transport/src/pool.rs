@@ -4,7 +4,7 @@ use crate::error::TransportError;
 use crate::local::LocalTransport;
 use crate::ssh::{SshOptions, SshTransport};
 use crate::transport::Transport;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,8 +37,15 @@ pub struct Pool {
 struct Inner {
     hosts: BTreeMap<String, HostConfig>,
     options: SshOptions,
-    slots: std::sync::Mutex<BTreeMap<String, Slot>>,
+    slots: std::sync::Mutex<Slots>,
     opened: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Slots {
+    by_host: BTreeMap<String, Slot>,
+    /// Hosts whose connection dropped and was opened again: once per host per run.
+    reconnected: BTreeSet<String>,
 }
 
 impl Pool {
@@ -62,16 +69,50 @@ impl Pool {
         pool
     }
 
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.inner.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn slot(&self, name: &str) -> Slot {
-        let mut slots = self.inner.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.entry(name.to_string()).or_default().clone()
+        self.slots()
+            .by_host
+            .entry(name.to_string())
+            .or_default()
+            .clone()
     }
 
     /// The transport for `name`, connecting on first use. Concurrent callers wait for the
     /// same connection; a failed connection is remembered for the rest of the run (every
-    /// step on that host gets the same error instead of a new attempt).
+    /// step on that host gets the same error instead of a new attempt). A connection that
+    /// dropped is opened again ONCE per host per run (a restarted sshd, a network blip);
+    /// after that, `get` answers `ConnectionLost` (or the reconnect's own error).
     pub async fn get(&self, name: &str) -> Result<Transport, TransportError> {
         let slot = self.slot(name);
+        match slot.get_or_init(|| self.open(name)).await.clone() {
+            Ok(Transport::Ssh(ssh)) if ssh.is_closed() => self.reconnect(name, &slot).await,
+            other => other,
+        }
+    }
+
+    /// Replaces the dead slot by a fresh one (unless another caller already did, or the
+    /// host already had its reconnect) and connects through it.
+    async fn reconnect(&self, name: &str, dead: &Slot) -> Result<Transport, TransportError> {
+        let slot = {
+            let mut slots = self.slots();
+            let current = slots.by_host.entry(name.to_string()).or_default().clone();
+            if Arc::ptr_eq(&current, dead) {
+                if !slots.reconnected.insert(name.to_string()) {
+                    return Err(TransportError::ConnectionLost {
+                        host: name.to_string(),
+                    });
+                }
+                let fresh = Slot::default();
+                slots.by_host.insert(name.to_string(), fresh.clone());
+                fresh
+            } else {
+                current
+            }
+        };
         slot.get_or_init(|| self.open(name)).await.clone()
     }
 

@@ -115,6 +115,21 @@ async fn connect_tcp_reaches_a_local_port() {
     let mut back = [0u8; 4];
     stream.read_exact(&mut back).await.expect("read");
     assert_eq!(&back, b"ping");
+    drop(stream);
+    // A port nothing listens on (bound then released) is PortClosed, not a channel failure.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let err = local()
+        .connect_tcp(closed, Duration::from_secs(5))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(
+        err.to_string(),
+        format!("nothing listens on 127.0.0.1:{closed} on `here`")
+    );
 }
 
 #[tokio::test]
@@ -179,7 +194,10 @@ async fn fake_records_scripts_answers_rules_and_serves_tcp() {
     let mut body = String::new();
     s.read_to_string(&mut body).await.expect("read");
     assert!(body.ends_with("\r\n\r\nok"), "{body}");
-    assert!(t.connect_tcp(9, Duration::from_secs(1)).await.is_err());
+    assert!(matches!(
+        t.connect_tcp(9, Duration::from_secs(1)).await,
+        Err(TransportError::PortClosed { port: 9, .. })
+    ));
     fake.set_delay(Duration::from_millis(200));
     let err = t
         .exec(
@@ -188,4 +206,13 @@ async fn fake_records_scripts_answers_rules_and_serves_tcp() {
         )
         .await;
     assert!(matches!(err, Err(TransportError::Timeout { .. })));
+    fake.lose_connection();
+    let before = fake.scripts().len();
+    let err = t.exec(&Cmd::new("x").into(), ExecOptions::default()).await;
+    assert!(matches!(err, Err(TransportError::ConnectionLost { .. })));
+    assert!(matches!(
+        t.connect_tcp(8080, Duration::from_secs(1)).await,
+        Err(TransportError::ConnectionLost { .. })
+    ));
+    assert_eq!(fake.scripts().len(), before, "nothing reaches a lost host");
 }

@@ -154,14 +154,39 @@ impl SshTransport {
         &self.inner.host
     }
 
+    /// Whether the connection has dropped (its session task ended): every later operation
+    /// fails at once with `ConnectionLost`.
+    pub fn is_closed(&self) -> bool {
+        self.inner.handle.is_closed()
+    }
+
+    fn lost(&self) -> TransportError {
+        TransportError::lost(self.host())
+    }
+
+    /// A channel failure, unless the connection underneath is gone: then `ConnectionLost`,
+    /// whatever russh's words were (`Channel send error`, `Disconnected`).
     fn err(&self, e: impl std::fmt::Display) -> TransportError {
+        if self.is_closed() {
+            return self.lost();
+        }
         TransportError::channel(self.host(), e)
+    }
+
+    fn russh_err(&self, e: russh::Error) -> TransportError {
+        match e {
+            russh::Error::SendError | russh::Error::Disconnect => self.lost(),
+            e => self.err(e),
+        }
     }
 
     async fn start(
         &self,
         script: &str,
     ) -> Result<(Channel<Msg>, tokio::sync::OwnedSemaphorePermit), TransportError> {
+        if self.is_closed() {
+            return Err(self.lost());
+        }
         let permit = self
             .inner
             .sessions
@@ -173,7 +198,10 @@ impl SshTransport {
         let remote = Cmd::new("/bin/sh")
             .args(["-c", WRAPPER, "portoser", script])
             .render_exec()?;
-        channel.exec(true, remote).await.map_err(|e| self.err(e))?;
+        channel
+            .exec(true, remote)
+            .await
+            .map_err(|e| self.russh_err(e))?;
         Ok((channel, permit))
     }
 
@@ -184,11 +212,11 @@ impl SshTransport {
         for _ in 0..40 {
             match self.inner.handle.channel_open_session().await {
                 Ok(channel) => return Ok(channel),
-                Err(russh::Error::ChannelOpenFailure(_)) => {
+                Err(russh::Error::ChannelOpenFailure(_)) if !self.is_closed() => {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(250));
                 }
-                Err(e) => return Err(self.err(e)),
+                Err(e) => return Err(self.russh_err(e)),
             }
         }
         Err(self.err("the host refused to open a session channel (sshd MaxSessions?)"))
@@ -216,11 +244,14 @@ impl SshTransport {
         let io = async {
             if let Some(write) = &guard.0 {
                 if let Some(data) = &options.stdin {
-                    write.data(&data[..]).await.map_err(|e| self.err(e))?;
+                    write.data(&data[..]).await.map_err(|e| self.russh_err(e))?;
                 }
-                write.eof().await.map_err(|e| self.err(e))?;
+                write.eof().await.map_err(|e| self.russh_err(e))?;
             }
-            collect(&mut read, &mut out).await
+            match collect(&mut read, &mut out).await {
+                Ended::Closed => Ok(()),
+                Ended::Dropped => Err(self.lost()),
+            }
         };
         match tokio::time::timeout_at(deadline, io).await {
             Ok(result) => {
@@ -241,6 +272,9 @@ impl SshTransport {
         port: u16,
         timeout: Duration,
     ) -> Result<HostStream, TransportError> {
+        if self.is_closed() {
+            return Err(self.lost());
+        }
         let open = self.inner.handle.channel_open_direct_tcpip(
             "127.0.0.1",
             u32::from(port),
@@ -249,6 +283,13 @@ impl SshTransport {
         );
         match tokio::time::timeout(timeout, open).await {
             Ok(Ok(channel)) => Ok(HostStream::Ssh(channel.into_stream())),
+            // sshd answers a refused connect on the host with reason ConnectFailed.
+            Ok(Err(russh::Error::ChannelOpenFailure(russh::ChannelOpenFailure::ConnectFailed))) => {
+                Err(TransportError::port_closed(self.host(), port))
+            }
+            Ok(Err(e @ (russh::Error::SendError | russh::Error::Disconnect))) => {
+                Err(self.russh_err(e))
+            }
             Ok(Err(e)) => Err(self.err(format!("127.0.0.1:{port} on the host: {e}"))),
             Err(_) => Err(TransportError::Timeout {
                 host: self.host().to_string(),
@@ -260,7 +301,7 @@ impl SshTransport {
 
     pub(crate) async fn exec_stream(&self, script: &str) -> Result<ExecStream, TransportError> {
         let (mut channel, permit) = self.start(script).await?;
-        channel.eof().await.map_err(|e| self.err(e))?;
+        channel.eof().await.map_err(|e| self.russh_err(e))?;
         let (tx, rx) = ExecStream::channel();
         let host = self.host().to_string();
         // Not aborted on drop: the task notices the closed receiver and kills the command.
@@ -285,10 +326,9 @@ impl SshTransport {
                     }
                     Some(ChannelMsg::ExitSignal { .. }) => OutputChunk::Exit(None),
                     Some(_) => continue,
+                    // Only a dropped connection ends a channel without exit status or close.
                     None => {
-                        let _ = tx
-                            .send(Err(TransportError::channel(&host, "the channel closed")))
-                            .await;
+                        let _ = tx.send(Err(TransportError::lost(&host))).await;
                         return;
                     }
                 };
@@ -302,18 +342,23 @@ impl SshTransport {
     }
 }
 
+/// How reading a channel ended.
+enum Ended {
+    /// The host closed it, or sent the exit status (and the rest came or the grace passed).
+    Closed,
+    /// The connection dropped before the command's exit status arrived.
+    Dropped,
+}
+
 /// Reads a channel until it closes; after the exit status, waits at most `DRAIN_GRACE` for
 /// the rest of the output (a background process may hold the pipes open).
-async fn collect(
-    channel: &mut ChannelReadHalf,
-    out: &mut ExecOutput,
-) -> Result<(), TransportError> {
+async fn collect(channel: &mut ChannelReadHalf, out: &mut ExecOutput) -> Ended {
     let mut exited = false;
     loop {
         let msg = if exited {
             match tokio::time::timeout(DRAIN_GRACE, channel.wait()).await {
                 Ok(msg) => msg,
-                Err(_) => return Ok(()),
+                Err(_) => return Ended::Closed,
             }
         } else {
             channel.wait().await
@@ -329,7 +374,10 @@ async fn collect(
                 out.status = None;
                 exited = true;
             }
-            Some(ChannelMsg::Close) | None => return Ok(()),
+            Some(ChannelMsg::Close) => return Ended::Closed,
+            // russh drops a channel's sender only when the session ends.
+            None if exited => return Ended::Closed,
+            None => return Ended::Dropped,
             Some(_) => {}
         }
     }

@@ -197,6 +197,62 @@ impl Sshd {
     }
 }
 
+impl Sshd {
+    /// Kills (SIGKILL) every process this server forked: the per-connection sshd processes
+    /// and the commands they run. Open connections drop; the server keeps listening.
+    pub fn kill_sessions(&self) {
+        kill(&descendants(self.child.id()));
+    }
+
+    /// Stops the server and drops every connection it served.
+    pub fn kill_all(&mut self) {
+        // Listed first: once the server is gone its sessions belong to init.
+        let sessions = descendants(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        kill(&sessions);
+    }
+}
+
+fn kill(pids: &[u32]) {
+    for pid in pids {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(pid.to_string())
+            .status();
+    }
+}
+
+/// The pids of every descendant of `root`, from /proc (children before their parents are
+/// known is fine: the walk repeats until nothing new appears).
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while let Some(&parent) = found.get(i) {
+        for (pid, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
+            if !found.contains(pid) {
+                found.push(*pid);
+            }
+        }
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
