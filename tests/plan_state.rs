@@ -4,7 +4,7 @@
 
 use portoser::planning::plan_project;
 use portoser::project::ProjectPaths;
-use portoser_plan::{AppliedService, config_hash, service_configs};
+use portoser_plan::{AppliedService, AppliedStatus, config_hash, service_configs};
 use portoser_state::StateDb;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -107,6 +107,8 @@ impl Project {
                 config_hash: config_hash(&config),
                 config,
                 applied_at: "2026-11-26T08:00:00Z".to_string(),
+                status: AppliedStatus::Applied,
+                previous_host: None,
             };
             serial = db
                 .record_applied(&service.name.value, &applied)

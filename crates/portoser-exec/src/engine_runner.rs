@@ -24,6 +24,9 @@ pub struct EngineRunner {
     specs: HashMap<String, Result<ServiceSpec, String>>,
     /// The recorded instance of every recorded service (stop-old and remove act on it).
     old_specs: HashMap<String, Result<ServiceSpec, String>>,
+    /// The instance an unfinished migration left on its old host (recorded `deployed` with
+    /// a `previous_host`): the recorded configuration on that host.
+    stale_specs: HashMap<String, Result<ServiceSpec, String>>,
     configs: HashMap<String, ServiceConfig>,
     hooks: HashMap<String, Vec<HookStep>>,
     /// The project files of each service that has some (the CLI reads them).
@@ -52,11 +55,25 @@ impl EngineRunner {
                 (name.clone(), ServiceSpec::from_registry(registry, &old))
             })
             .collect();
+        let stale_specs = recorded
+            .services
+            .iter()
+            .filter_map(|(name, applied)| {
+                let host = applied.previous_host.as_ref()?;
+                let config = ServiceConfig {
+                    host: host.clone(),
+                    ..applied.config.clone()
+                };
+                let old = recorded_service(name, &config);
+                Some((name.clone(), ServiceSpec::from_registry(registry, &old)))
+            })
+            .collect();
         let routed = configs.values().any(|c| c.hostname.is_some());
         EngineRunner {
             pool,
             specs,
             old_specs,
+            stale_specs,
             configs,
             hooks: HashMap::new(),
             sources: HashMap::new(),
@@ -113,9 +130,15 @@ impl EngineRunner {
         }
     }
 
+    /// The recorded instance on the node's host: the recorded one, or the one an unfinished
+    /// migration left on its old host.
     fn old_spec(&self, node: &Node) -> Result<&ServiceSpec, NodeFailure> {
         let name = service_of(node)?;
-        match self.old_specs.get(name) {
+        let stale = self
+            .stale_specs
+            .get(name)
+            .filter(|s| s.as_ref().is_ok_and(|s| s.host == node.host));
+        match stale.or_else(|| self.old_specs.get(name)) {
             Some(Ok(spec)) => Ok(spec),
             Some(Err(why)) => Err(NodeFailure::new(format!(
                 "the recorded instance of `{name}` cannot be reached: {why}"

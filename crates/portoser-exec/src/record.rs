@@ -1,11 +1,13 @@
-//! Writes the truth to the state as the run goes: a service is recorded as applied only when
-//! every node that belongs to it succeeded, removed only when its removal succeeded; the run's
-//! events are appended in small batches so a killed run leaves its history up to there.
+//! Writes the truth to the state as the run goes: a service is recorded as `deployed` as soon
+//! as its deploy node succeeded (something of it runs there now, whatever follows), upgraded
+//! to `applied` only when every node that belongs to it succeeded, removed only when its
+//! removal succeeded; a service whose deploy never ran keeps its record. The run's events are
+//! appended in small batches so a killed run leaves its history up to there.
 
 use crate::Event;
 use crate::report::StateChange;
 use portoser_plan::{
-    Action, AppliedService, NodeKind, Plan, ServiceConfig, config_hash, now_rfc3339,
+    Action, AppliedService, AppliedStatus, NodeKind, Plan, ServiceConfig, config_hash, now_rfc3339,
 };
 use portoser_state::{RunEvent, StateDb, StateError};
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +23,10 @@ struct Progress {
     /// Nodes still to succeed before the service can be recorded.
     remaining: usize,
     broken: bool,
+    /// The host of the old instance a migration stops (until its stop-old succeeded).
+    stale_host: Option<String>,
+    /// Its deploy node succeeded in this run.
+    deployed: bool,
 }
 
 pub(crate) struct Recorder<'a> {
@@ -32,6 +38,7 @@ pub(crate) struct Recorder<'a> {
     services: HashMap<String, Progress>,
     /// Per node index: the services whose recording waits for it.
     owners: Vec<Vec<String>>,
+    kinds: Vec<NodeKind>,
     pub changes: Vec<StateChange>,
     pub errors: Vec<String>,
 }
@@ -53,6 +60,7 @@ impl<'a> Recorder<'a> {
             last_flush: Instant::now(),
             services,
             owners,
+            kinds: plan.nodes.iter().map(|n| n.kind).collect(),
             changes: Vec::new(),
             errors: Vec::new(),
         })
@@ -74,6 +82,7 @@ impl<'a> Recorder<'a> {
     /// Called once per node that ran or was decided (skipped, cancelled, failed).
     pub fn node_done(&mut self, index: usize, succeeded: bool) {
         let owners = self.owners.get(index).cloned().unwrap_or_default();
+        let kind = self.kinds.get(index).copied();
         for service in owners {
             let Some(p) = self.services.get_mut(&service) else {
                 continue;
@@ -83,17 +92,39 @@ impl<'a> Recorder<'a> {
                 continue;
             }
             p.remaining = p.remaining.saturating_sub(1);
-            if p.remaining == 0 && !p.broken {
-                let action = p.action;
-                self.record(&service, action);
+            match kind {
+                Some(NodeKind::Deploy) => p.deployed = true,
+                // A migration's old instance is gone (a replacement's stops before deploy).
+                Some(NodeKind::StopOld) if p.deployed => p.stale_host = None,
+                _ => {}
             }
+            let action = p.action;
+            let status = if p.remaining == 0 && !p.broken {
+                AppliedStatus::Applied
+            } else if p.deployed
+                && action != Action::Delete
+                && matches!(kind, Some(NodeKind::Deploy | NodeKind::StopOld))
+            {
+                // Deploy ran: the state must know it runs there, even if its gate fails.
+                AppliedStatus::Deployed
+            } else {
+                continue;
+            };
+            let stale = p.stale_host.clone();
+            self.record(&service, action, status, stale);
         }
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush();
         }
     }
 
-    fn record(&mut self, service: &str, action: Action) {
+    fn record(
+        &mut self,
+        service: &str,
+        action: Action,
+        status: AppliedStatus,
+        stale_host: Option<String>,
+    ) {
         // The events that led here go first, so the history never trails the state.
         self.flush();
         let result = if action == Action::Delete {
@@ -110,12 +141,23 @@ impl<'a> Recorder<'a> {
                 config_hash: config_hash(config),
                 config: config.clone(),
                 applied_at: now_rfc3339(),
+                status,
+                previous_host: match status {
+                    AppliedStatus::Deployed => stale_host,
+                    AppliedStatus::Applied => None,
+                },
             };
             self.state
                 .record_applied(service, &applied)
-                .map(|serial| StateChange::Applied {
-                    service: service.to_string(),
-                    serial,
+                .map(|serial| match status {
+                    AppliedStatus::Applied => StateChange::Applied {
+                        service: service.to_string(),
+                        serial,
+                    },
+                    AppliedStatus::Deployed => StateChange::Deployed {
+                        service: service.to_string(),
+                        serial,
+                    },
                 })
         } else {
             Err(StateError::Db(format!(
@@ -126,8 +168,11 @@ impl<'a> Recorder<'a> {
             Ok(change) => {
                 let (word, serial) = match &change {
                     StateChange::Applied { serial, .. } => ("recorded", *serial),
+                    StateChange::Deployed { serial, .. } => ("recorded-deployed", *serial),
                     StateChange::Removed { serial, .. } => ("forgotten", *serial),
                 };
+                // The report says where each service ended: `deployed` then `applied` is one.
+                self.changes.retain(|c| c.service() != service);
                 self.changes.push(change);
                 (word, format!("state serial {serial}"))
             }
@@ -182,10 +227,16 @@ fn ownership(
         if node.action == Action::NoOp {
             continue;
         }
-        let p = services.entry(service.clone()).or_insert(Progress {
+        let p = services.entry(service.clone()).or_insert_with(|| Progress {
             action: node.action,
             remaining: 0,
             broken: false,
+            stale_host: plan
+                .changes
+                .iter()
+                .find(|c| c.service == *service && c.action == Action::Migrate)
+                .and_then(|c| c.previous_host.clone()),
+            deployed: false,
         });
         p.remaining += 1;
         owners[i].push(service.clone());

@@ -49,11 +49,33 @@ pub struct NodeReport {
     pub duration: Option<Duration>,
 }
 
-/// What the run wrote to the state, in the order it wrote it.
+/// What the run wrote to the state, in the order it wrote it: one entry per service, where
+/// it ended (a service deployed then applied in the same run is `Applied`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StateChange {
-    Applied { service: String, serial: u64 },
-    Removed { service: String, serial: u64 },
+    Applied {
+        service: String,
+        serial: u64,
+    },
+    /// Its deploy ran but not everything after it succeeded (the next plan updates it).
+    Deployed {
+        service: String,
+        serial: u64,
+    },
+    Removed {
+        service: String,
+        serial: u64,
+    },
+}
+
+impl StateChange {
+    pub fn service(&self) -> &str {
+        match self {
+            StateChange::Applied { service, .. }
+            | StateChange::Deployed { service, .. }
+            | StateChange::Removed { service, .. } => service,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use portoser_exec::fake::FakeRunner;
 use portoser_exec::{ApplyOptions, Outcome, RunOutcome, StateChange};
-use portoser_plan::Action;
+use portoser_plan::{Action, AppliedStatus};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -58,28 +58,36 @@ async fn after_a_failed_health_gate_the_state_holds_exactly_what_succeeded() {
     assert_eq!(report.outcome(), RunOutcome::Failed);
 
     let recorded = st.db.recorded().expect("recorded");
-    let names: Vec<&str> = recorded.services.keys().map(String::as_str).collect();
+    let names: Vec<(&str, AppliedStatus)> = recorded
+        .services
+        .iter()
+        .map(|(name, a)| (name.as_str(), a.status))
+        .collect();
     assert_eq!(
         names,
-        ["db", "metrics"],
-        "api failed its gate and web never ran"
+        [
+            ("api", AppliedStatus::Deployed),
+            ("db", AppliedStatus::Applied),
+            ("metrics", AppliedStatus::Applied)
+        ],
+        "api was deployed then failed its gate (it runs there), web never ran"
     );
     assert_eq!(
         recorded.serial,
-        serial_before + 2,
-        "one serial per recorded service"
+        serial_before + 5,
+        "one serial per write: db and metrics deployed then applied, api deployed"
     );
-    let applied: Vec<&str> = report
+    let mut changes: Vec<String> = report
         .state_changes
         .iter()
         .map(|c| match c {
-            StateChange::Applied { service, .. } | StateChange::Removed { service, .. } => {
-                service.as_str()
-            }
+            StateChange::Applied { service, .. } => format!("applied {service}"),
+            StateChange::Deployed { service, .. } => format!("deployed {service}"),
+            StateChange::Removed { service, .. } => format!("removed {service}"),
         })
         .collect();
-    assert_eq!(applied.len(), 2);
-    assert!(applied.contains(&"db") && applied.contains(&"metrics"));
+    changes.sort();
+    assert_eq!(changes, ["applied db", "applied metrics", "deployed api"]);
     assert_eq!(
         recorded.services.get("db").map(|a| a.config.clone()),
         cfg.get("db").cloned()
@@ -90,7 +98,12 @@ async fn after_a_failed_health_gate_the_state_holds_exactly_what_succeeded() {
     let left = actions(&next);
     assert_eq!(left.get("db"), Some(&Action::NoOp));
     assert_eq!(left.get("metrics"), Some(&Action::NoOp));
-    assert_eq!(left.get("api"), Some(&Action::Create));
+    assert_eq!(left.get("api"), Some(&Action::Update));
+    let api = next.changes.iter().find(|c| c.service == "api");
+    assert_eq!(
+        api.map(|c| c.reasons.clone()),
+        Some(vec!["last apply failed after deploy".to_string()])
+    );
     assert_eq!(left.get("web"), Some(&Action::Create));
     let runner = Arc::new(FakeRunner::new(10 * MS));
     let (report, _) = run(
@@ -110,7 +123,14 @@ async fn after_a_failed_health_gate_the_state_holds_exactly_what_succeeded() {
         "nothing of db or metrics runs again: {:?}",
         runner.calls()
     );
-    assert_eq!(st.db.recorded().expect("recorded").services.len(), 4);
+    let done = st.db.recorded().expect("recorded");
+    assert_eq!(done.services.len(), 4);
+    assert!(
+        done.services
+            .values()
+            .all(|a| a.status == AppliedStatus::Applied),
+        "{done:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -233,11 +253,15 @@ async fn a_routed_service_is_not_recorded_while_its_route_failed() {
     let (report, _) = run(&planned, &cfg, runner, &mut st.db, &ApplyOptions::default()).await;
     assert_eq!(report.outcome(), RunOutcome::Failed);
     let recorded = st.db.recorded().expect("recorded");
-    assert!(
-        !recorded.services.contains_key("web"),
-        "its route never went live"
+    assert_eq!(
+        recorded.services.get("web").map(|a| a.status),
+        Some(AppliedStatus::Deployed),
+        "deployed, but its route never went live"
     );
-    assert!(recorded.services.contains_key("api"));
+    assert_eq!(
+        recorded.services.get("api").map(|a| a.status),
+        Some(AppliedStatus::Applied)
+    );
 }
 
 #[tokio::test(start_paused = true)]

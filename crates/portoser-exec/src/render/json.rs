@@ -65,6 +65,9 @@ pub fn report_json(report: &RunReport) -> Value {
             StateChange::Applied { service, serial } => {
                 json!({ "service": service, "change": "applied", "serial": serial })
             }
+            StateChange::Deployed { service, serial } => {
+                json!({ "service": service, "change": "deployed", "serial": serial })
+            }
             StateChange::Removed { service, serial } => {
                 json!({ "service": service, "change": "removed", "serial": serial })
             }

@@ -86,6 +86,7 @@ pub fn summary(report: &RunReport) -> String {
             .iter()
             .map(|c| match c {
                 StateChange::Applied { service, .. } => service.clone(),
+                StateChange::Deployed { service, .. } => format!("{service} (deployed only)"),
                 StateChange::Removed { service, .. } => format!("-{service}"),
             })
             .collect();
