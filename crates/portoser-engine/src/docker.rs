@@ -104,7 +104,39 @@ impl Docker {
         let out = self
             .exec(t, spec, &script, "docker compose ps", SHORT)
             .await?;
-        Ok(parse_ps(&out.stdout_text()))
+        let ps = out.stdout_text();
+        let mut status = parse_ps(&ps);
+        status.since = self.since(t, &container_ids(&ps), status.state).await;
+        Ok(status)
+    }
+
+    /// When the containers entered their state, from `docker inspect` (compose's `ps` gives
+    /// only the creation time and a relative `Status`): the latest start of a running (or
+    /// failing) service, the latest finish of a stopped one, as an epoch second like the
+    /// local engine's. Best effort: a container gone in between gives `None`, not an error.
+    async fn since(&self, t: &Transport, ids: &[String], state: State) -> Option<String> {
+        if ids.is_empty() {
+            return None;
+        }
+        let mut cmd = Cmd::new("docker")
+            .arg("inspect")
+            .arg("--format")
+            .arg("{{.State.StartedAt}} {{.State.FinishedAt}}")
+            .arg("--")
+            .args(ids.iter().cloned());
+        if let Some(h) = &self.docker_host {
+            cmd = cmd.env("DOCKER_HOST", h);
+        }
+        if let Some(c) = &self.docker_config {
+            cmd = cmd.env("DOCKER_CONFIG", c);
+        }
+        let out = t
+            .exec(&Script::from(cmd), ExecOptions::with_timeout(SHORT))
+            .await
+            .ok()?;
+        out.success()
+            .then(|| parse_since(&out.stdout_text(), state == State::Stopped))
+            .flatten()
     }
 
     pub fn logs_script(&self, spec: &ServiceSpec, n: u32, follow: bool) -> Script {
@@ -242,6 +274,71 @@ pub fn parse_ps(text: &str) -> ServiceStatus {
         State::Unknown
     };
     ServiceStatus::new(state, None, detail)
+}
+
+/// The `ID` (else `Name`) of every container in `docker compose ps --format json` output.
+pub fn container_ids(ps: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for line in ps.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let items = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(v @ serde_json::Value::Object(_)) => vec![v],
+            _ => continue,
+        };
+        for c in &items {
+            let id = ["ID", "Name"]
+                .iter()
+                .find_map(|k| c.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()));
+            ids.extend(id.map(str::to_string));
+        }
+    }
+    ids
+}
+
+/// `docker inspect` lines of `STARTED FINISHED` (RFC 3339, UTC): the latest start (or
+/// finish, when `stopped`) as an epoch second. Docker's zero time (never started) is skipped.
+pub fn parse_since(text: &str, stopped: bool) -> Option<String> {
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (started, finished) = (words.next()?, words.next());
+            epoch_seconds(if stopped { finished? } else { started })
+        })
+        .max()
+        .map(|s| s.to_string())
+}
+
+/// `2026-11-03T05:12:01.123456789Z` (or with a `+hh:mm` / `-hh:mm` offset) as seconds since
+/// the epoch; `None` for anything else or a time before 1970.
+pub fn epoch_seconds(ts: &str) -> Option<i64> {
+    let (date, time) = ts.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, day) = (d.next()??, d.next()??, d.next()??);
+    let (clock, offset) = match time.strip_suffix('Z') {
+        Some(clock) => (clock, 0),
+        None => {
+            let at = time.rfind(['+', '-'])?;
+            let (clock, off) = time.split_at(at);
+            let (h, m) = off.get(1..)?.split_once(':')?;
+            let secs = h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60;
+            (clock, if off.starts_with('-') { -secs } else { secs })
+        }
+    };
+    let clock = clock.split('.').next()?;
+    let mut c = clock.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, sec) = (c.next()??, c.next()??, c.next()??);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), proleptic Gregorian.
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    (secs >= 0).then_some(secs)
 }
 
 fn parent(path: &str) -> Option<&str> {

@@ -247,6 +247,7 @@ async fn docker_engine_keeps_named_volumes_and_reports_the_daemon_down() {
         .expect("healthy through connect_tcp");
     let status = engine.status(&t, &spec).await.expect("status");
     assert_eq!(status.state, State::Running, "{status:?}");
+    assert_recent(status.since.as_deref(), "the container's start");
     let names = daemon
         .docker()
         .args(["ps", "--format", "{{.Names}}"])
@@ -265,10 +266,9 @@ async fn docker_engine_keeps_named_volumes_and_reports_the_daemon_down() {
     assert!(data.contains("kept-"), "{data}");
 
     engine.stop(&t, &spec).await.expect("stop");
-    assert_eq!(
-        engine.status(&t, &spec).await.expect("status").state,
-        State::Stopped
-    );
+    let stopped = engine.status(&t, &spec).await.expect("status");
+    assert_eq!(stopped.state, State::Stopped);
+    assert_recent(stopped.since.as_deref(), "the container's stop");
     engine.start(&t, &spec).await.expect("start");
     wait_healthy(&t, &spec).await.expect("healthy after start");
     assert_eq!(
@@ -339,6 +339,19 @@ async fn docker_engine_keeps_named_volumes_and_reports_the_daemon_down() {
         }
         other => panic!("expected Missing compose, got {other:?}"),
     }
+}
+
+/// `since` is an epoch second from the last minute (docker inspect's time, not compose's
+/// creation time or relative status text).
+fn assert_recent(since: Option<&str>, what: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let at: u64 = since
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: since is {since:?}"));
+    assert!(at <= now && now - at < 60, "{what}: {at} vs now {now}");
 }
 
 async fn fetch(port: u16) -> String {
