@@ -139,10 +139,11 @@ fn missing_compose_file_and_never_healthy_service_fail_named() {
     assert_says(&said, &["never-ok", "not healthy", "h2", "24511"]);
     assert_eq!(a.outcomes()["never-ok/health"], "failed");
     assert!(t.elapsed().as_secs() < 20, "the health gate took too long");
-    assert!(p.recorded().is_empty(), "{:?}", p.recorded());
-    // The unhealthy service was started but is not in the state, so the empty-services apply
-    // of the cleanup would not remove it (see `a_removed_unhealthy_service_is_not_left_running`):
-    // stop it while the registry still names it.
+    // The unhealthy service was started: it is recorded (as deployed only) on h2, so the
+    // cleanup's empty-services apply removes it; the compose-less one never deployed.
+    let want: std::collections::BTreeMap<String, String> =
+        [("never-ok".to_string(), "h2".to_string())].into();
+    assert_eq!(p.recorded(), want);
     let out = p.run(&["stop", "never-ok"]);
     assert_eq!(out.code, 0, "{}", out.all());
 
@@ -255,11 +256,10 @@ fn sleepers(host: &str, what: &str) -> usize {
         .count()
 }
 
-/// BUG (reported to the lead): a service whose deploy succeeded but whose health gate failed
-/// keeps running on its host and is not in the state; when it then leaves the registry, the
-/// next apply says "No changes" and the process is never stopped. Un-ignore when fixed.
+/// A service whose deploy succeeded but whose health gate failed keeps running on its host;
+/// it is recorded as `deployed`, so when it leaves the registry the next apply removes it
+/// (it used to be unrecorded: "No changes", and the process ran forever).
 #[test]
-#[ignore = "bug: an unhealthy, unrecorded service is leaked when removed from the registry"]
 fn a_removed_unhealthy_service_is_not_left_running() {
     let Some(bed) = bed("a_removed_unhealthy_service_is_not_left_running") else {
         return;
