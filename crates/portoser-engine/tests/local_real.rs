@@ -138,7 +138,10 @@ async fn a_service_that_never_gets_healthy_fails_with_the_last_problem() {
         "budget is interval x retries"
     );
     let text = err.to_string();
-    assert!(text.contains(&format!("http port {port}")), "{text}");
+    assert!(
+        text.contains(&format!("nothing listens on 127.0.0.1:{port} on `here`")),
+        "{text}"
+    );
     engine.stop(&t, &spec).await.expect("stop");
 }
 

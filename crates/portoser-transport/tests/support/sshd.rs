@@ -206,11 +206,12 @@ impl Sshd {
 
     /// Stops the server and drops every connection it served.
     pub fn kill_all(&mut self) {
-        // Listed first: once the server is gone its sessions belong to init.
-        let sessions = descendants(self.child.id());
+        // Sessions first, while the server still reaps them (init may not, here); the
+        // pause lets it.
+        self.kill_sessions();
+        std::thread::sleep(Duration::from_millis(50));
         let _ = self.child.kill();
         let _ = self.child.wait();
-        kill(&sessions);
     }
 }
 
