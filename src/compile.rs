@@ -46,6 +46,7 @@ pub fn compile(paths: &ProjectPaths) -> Compiled {
     let mut registry = registry_file.and_then(|f| portoser_registry::load(&map, f, &mut diags));
     if let Some(reg) = registry.as_mut() {
         attach_service_files(paths, reg, &mut map, &mut diags);
+        note_remote_compose_files(paths, reg, &mut diags);
         portoser_registry::validate(reg, &map, &mut diags);
     }
     let (files, counts_pb, counts_std) = parse_playbooks(paths, &mut map, &mut diags);
@@ -99,6 +100,32 @@ fn attach_service_files(
         }
         if let Some(id) = project::read_source(map, &local, Origin::Project, diags) {
             service.service_yml = portoser_registry::load_service_yml(map, id, diags);
+        }
+    }
+}
+
+/// A compose file that is not in the project cannot be synced: apply expects it on the host
+/// already. Say so now rather than at the sync step.
+fn note_remote_compose_files(paths: &ProjectPaths, registry: &Registry, diags: &mut Diagnostics) {
+    let dir = paths.registry_dir();
+    for service in &registry.services {
+        let Some(file) = &service.docker_compose else {
+            continue;
+        };
+        let rel = Path::new(&file.value);
+        // A path that climbs out with `..` is already an error of its own (E0116).
+        let climbs = rel
+            .components()
+            .any(|c| c == std::path::Component::ParentDir);
+        if !climbs && (rel.is_absolute() || !dir.join(rel).is_file()) {
+            diags.push(
+                Diagnostic::warning(
+                    codes::COMPOSE_FILE_REMOTE,
+                    format!("`{}` is not in the project directory", file.value),
+                )
+                .at(file.span, "apply expects it on the host already")
+                .with_help("put the compose file (and its directory) in the project, next to registry.yml, so apply syncs it"),
+            );
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod codes {
     pub const NOT_UTF8: &str = "E0002";
     pub const TOO_LARGE: &str = "E0003";
     pub const SERVICE_FILE_REMOTE: &str = "W0001";
+    pub const COMPOSE_FILE_REMOTE: &str = "W0002";
 
     pub const CODES: &[CodeInfo] = &[
         CodeInfo::error(UNREADABLE, "a project file cannot be read"),
@@ -43,6 +44,10 @@ pub mod codes {
         ),
         CodeInfo::error("E0511", "a command failed on a host"),
         CodeInfo::error("E0512", "the plan needs something portoser does not do yet"),
+        CodeInfo::warning(
+            COMPOSE_FILE_REMOTE,
+            "a compose file is not in the project and must already be on the host",
+        ),
         CodeInfo::warning(
             SERVICE_FILE_REMOTE,
             "a service file is not in the project and will be checked at plan time on its host",

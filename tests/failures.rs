@@ -90,20 +90,21 @@ fn a_full_disk_is_e0509_and_a_denied_permission_e0510() {
 }
 
 #[test]
-fn a_service_that_never_becomes_healthy_is_e0508_and_is_not_recorded() {
+fn a_service_that_never_becomes_healthy_is_e0508_and_is_planned_again() {
     let services = format!(
         "{API}    port: 24991\n    health:\n      type: tcp\n      endpoint: \"24991\"\n      interval: 200ms\n      retries: 2\n"
     );
     let dir = project(&services, None);
     let out = apply(dir.path());
     assert_failure(&out, "E0508", "registry.yml:7:3", "24991");
-    // Nothing is claimed that did not happen: the next plan still creates api.
+    // Nothing is claimed that did not happen: api is recorded as deployed only, and the
+    // next plan deploys it again.
     let plan = Command::new(env!("CARGO_BIN_EXE_portoser"))
         .args(["plan", "--detailed-exitcode", "-C"])
         .arg(dir.path())
         .output()
         .expect("plan");
-    assert_eq!(plan.status.code(), Some(2), "api is still to create");
+    assert_eq!(plan.status.code(), Some(2), "api is still to deploy");
     stop_api(dir.path());
 }
 

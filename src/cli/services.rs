@@ -302,10 +302,16 @@ fn warn_dependents(registry: &Registry, name: &str, out: &Output) {
         .filter(|s| s.dependencies.iter().any(|d| d.value == name))
         .map(|s| s.name.value.as_str())
         .collect();
-    if !dependents.is_empty() {
+    let names: Vec<String> = dependents.iter().map(|d| format!("`{d}`")).collect();
+    let verb = if names.len() == 1 {
+        "depends"
+    } else {
+        "depend"
+    };
+    if !names.is_empty() {
         out.stderr(&format!(
-            "warning: {} depend on `{name}` and will lose it while it is stopped",
-            dependents.join(", ")
+            "warning: {} {verb} on `{name}` and will lose it while it is stopped",
+            names.join(", ")
         ));
     }
 }
