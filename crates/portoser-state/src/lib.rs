@@ -6,10 +6,16 @@
 //! holds secret references only: `ServiceConfig` has no place for a value.
 
 mod error;
+mod holder;
+mod lock;
 mod runs;
 mod schema;
 
 pub use error::StateError;
+pub use holder::{LockHolder, host_name, pid_alive};
+pub use lock::{
+    DEFAULT_LEASE, LockError, LockGuard, LockHeld, LockInfo, LockRenewer, LockRequest, Staleness,
+};
 pub use runs::{Run, RunEvent};
 
 use portoser_plan::{AppliedService, AppliedStatus, Recorded};

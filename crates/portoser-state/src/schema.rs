@@ -5,7 +5,10 @@ use crate::StateError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const CURRENT: i64 = 2;
+pub(crate) const CURRENT: i64 = 3;
+
+/// The first version with the `lock` table (one apply at a time).
+pub(crate) const WITH_LOCK: i64 = 3;
 
 /// The first version whose `services` rows have `status` and `previous_host`.
 pub(crate) const WITH_STATUS: i64 = 2;
@@ -28,6 +31,13 @@ const MIGRATIONS: &[&str] = &[
     // when all its nodes succeeded; rows of version 1 were all fully applied.
     "ALTER TABLE services ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
      ALTER TABLE services ADD COLUMN previous_host TEXT;",
+    // 3: the apply lock: at most one row (id = 1), deleted on release. Times in Unix
+    // milliseconds so a lease can be compared with the clock; `token` names one acquisition.
+    "CREATE TABLE lock (
+         id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL,
+         user TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+         reason TEXT NOT NULL, plan_hash TEXT NOT NULL, started_at TEXT NOT NULL,
+         started_ms INTEGER NOT NULL, lease_until_ms INTEGER NOT NULL);",
 ];
 
 /// Reads the schema version, which also makes SQLite read the header: a file that is not
