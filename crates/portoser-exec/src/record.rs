@@ -4,12 +4,14 @@
 //! removal succeeded; a service whose deploy never ran keeps its record. The run's events are
 //! appended in small batches so a killed run leaves its history up to there.
 
-use crate::Event;
 use crate::report::StateChange;
+use crate::{Event, EventKind};
 use portoser_plan::{
     Action, AppliedService, AppliedStatus, NodeKind, Plan, ServiceConfig, config_hash, now_rfc3339,
 };
-use portoser_state::{RunEvent, StateDb, StateError};
+use portoser_state::{
+    PlannedNode, PlannedService, RunEvent, RunOrigin, StateDb, StateError, TimedEvent, user_at_host,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -33,8 +35,9 @@ pub(crate) struct Recorder<'a> {
     state: &'a mut StateDb,
     configs: &'a BTreeMap<String, ServiceConfig>,
     run_id: i64,
-    buffer: Vec<RunEvent>,
+    buffer: Vec<TimedEvent>,
     last_flush: Instant,
+    t0: Instant,
     services: HashMap<String, Progress>,
     /// Per node index: the services whose recording waits for it.
     owners: Vec<Vec<String>>,
@@ -50,7 +53,12 @@ impl<'a> Recorder<'a> {
         state: &'a mut StateDb,
         started_at: &str,
     ) -> Result<Recorder<'a>, StateError> {
-        let run_id = state.begin_run(started_at)?;
+        let origin = RunOrigin {
+            who: user_at_host(),
+            plan_hash: plan.inputs_hash.clone(),
+        };
+        let (nodes, planned) = planned(plan);
+        let run_id = state.begin_run_for(started_at, &origin, &nodes, &planned)?;
         let (services, owners) = ownership(plan, configs);
         Ok(Recorder {
             state,
@@ -58,6 +66,7 @@ impl<'a> Recorder<'a> {
             run_id,
             buffer: Vec::new(),
             last_flush: Instant::now(),
+            t0: Instant::now(),
             services,
             owners,
             kinds: plan.nodes.iter().map(|n| n.kind).collect(),
@@ -71,11 +80,21 @@ impl<'a> Recorder<'a> {
     }
 
     pub fn event(&mut self, event: &Event) {
-        self.buffer.push(RunEvent {
-            node_id: event.node.clone(),
-            event: event.kind.as_str().to_string(),
-            at: event.at.clone(),
-            message: event.kind.message(),
+        let duration = match &event.kind {
+            EventKind::Succeeded { duration, .. } | EventKind::Failed { duration, .. } => {
+                Some(millis(*duration))
+            }
+            _ => None,
+        };
+        self.buffer.push(TimedEvent {
+            event: RunEvent {
+                node_id: event.node.clone(),
+                event: event.kind.as_str().to_string(),
+                at: event.at.clone(),
+                message: event.kind.message(),
+            },
+            elapsed_ms: Some(millis(event.elapsed)),
+            duration_ms: duration,
         });
     }
 
@@ -128,8 +147,9 @@ impl<'a> Recorder<'a> {
         // The events that led here go first, so the history never trails the state.
         self.flush();
         let result = if action == Action::Delete {
+            let run_id = self.run_id;
             self.state
-                .record_removed(service)
+                .record_removed_in_run(run_id, service, &now_rfc3339())
                 .map(|serial| StateChange::Removed {
                     service: service.to_string(),
                     serial,
@@ -148,7 +168,7 @@ impl<'a> Recorder<'a> {
                 },
             };
             self.state
-                .record_applied(service, &applied)
+                .record_applied_in_run(self.run_id, service, &applied)
                 .map(|serial| match status {
                     AppliedStatus::Applied => StateChange::Applied {
                         service: service.to_string(),
@@ -182,11 +202,16 @@ impl<'a> Recorder<'a> {
                 ("record-failed", message)
             }
         };
-        self.buffer.push(RunEvent {
-            node_id: service.to_string(),
-            event: event.to_string(),
-            at: now_rfc3339(),
-            message,
+        let elapsed = millis(self.t0.elapsed());
+        self.buffer.push(TimedEvent {
+            event: RunEvent {
+                node_id: service.to_string(),
+                event: event.to_string(),
+                at: now_rfc3339(),
+                message,
+            },
+            elapsed_ms: Some(elapsed),
+            duration_ms: None,
         });
     }
 
@@ -196,7 +221,7 @@ impl<'a> Recorder<'a> {
             return;
         }
         let batch = std::mem::take(&mut self.buffer);
-        if let Err(e) = self.state.append_run_events(self.run_id, &batch) {
+        if let Err(e) = self.state.append_timed_events(self.run_id, &batch) {
             self.errors
                 .push(format!("the run history could not be written: {e}"));
         }
@@ -204,7 +229,11 @@ impl<'a> Recorder<'a> {
 
     pub fn finish(mut self, finished_at: &str, outcome: &str) -> (Vec<StateChange>, Vec<String>) {
         self.flush();
-        if let Err(e) = self.state.finish_run(self.run_id, finished_at, outcome) {
+        let took = millis(self.t0.elapsed());
+        let closed = self
+            .state
+            .finish_run_timed(self.run_id, finished_at, outcome, took);
+        if let Err(e) = closed {
             self.errors
                 .push(format!("the run could not be closed in the history: {e}"));
         }
@@ -254,4 +283,35 @@ fn ownership(
         }
     }
     (services, owners)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The plan's nodes and the services it changes, as the history keeps them.
+fn planned(plan: &Plan) -> (Vec<PlannedNode>, Vec<PlannedService>) {
+    let nodes = plan
+        .nodes
+        .iter()
+        .map(|n| PlannedNode {
+            node_id: n.id.clone(),
+            service: n.service.clone(),
+            host: n.host.clone(),
+            kind: n.kind.as_str().to_string(),
+            action: n.action.as_str().to_string(),
+            depends_on: n.depends_on.clone(),
+        })
+        .collect();
+    let services = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| PlannedService {
+            service: c.service.clone(),
+            action: c.action.as_str().to_string(),
+            reasons: c.reasons.clone(),
+        })
+        .collect();
+    (nodes, services)
 }

@@ -6,12 +6,16 @@
 //! holds secret references only: `ServiceConfig` has no place for a value.
 
 mod error;
+mod history;
+mod history_read;
 mod holder;
 mod lock;
 mod runs;
 mod schema;
 
 pub use error::StateError;
+pub use history::{PlannedNode, PlannedService, RunOrigin, TimedEvent, user_at_host};
+pub use history_read::{EventCounts, NodeRecord, RunDetail, RunSummary, ServiceChange};
 pub use holder::{LockHolder, host_name, pid_alive};
 pub use lock::{
     DEFAULT_LEASE, LockError, LockGuard, LockHeld, LockInfo, LockRenewer, LockRequest, Staleness,
@@ -157,26 +161,7 @@ impl StateDb {
     ) -> Result<u64, StateError> {
         let json =
             serde_json::to_string(&applied.config).map_err(|e| StateError::Db(e.to_string()))?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO services (name, host, engine, config_hash, config_json, applied_at,
-                   status, previous_host)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(name) DO UPDATE SET host = ?2, engine = ?3, config_hash = ?4,
-                   config_json = ?5, applied_at = ?6, status = ?7, previous_host = ?8",
-                params![
-                    name,
-                    applied.host,
-                    applied.engine,
-                    applied.config_hash,
-                    json,
-                    applied.applied_at,
-                    applied.status.as_str(),
-                    applied.previous_host
-                ],
-            )
-            .map(|_| ())
-        })
+        self.write(|tx| upsert_service(tx, name, applied, &json))
     }
 
     /// Forgets a service (it was stopped and removed), bumping the serial.
@@ -208,4 +193,31 @@ impl StateDb {
     fn err(&self, e: rusqlite::Error) -> StateError {
         StateError::Db(format!("{}: {e}", self.path.display()))
     }
+}
+
+/// Writes one service's record (shared by `record_applied` and the run-aware variant).
+pub(crate) fn upsert_service(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+    applied: &AppliedService,
+    json: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO services (name, host, engine, config_hash, config_json, applied_at,
+           status, previous_host)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(name) DO UPDATE SET host = ?2, engine = ?3, config_hash = ?4,
+           config_json = ?5, applied_at = ?6, status = ?7, previous_host = ?8",
+        params![
+            name,
+            applied.host,
+            applied.engine,
+            applied.config_hash,
+            json,
+            applied.applied_at,
+            applied.status.as_str(),
+            applied.previous_host
+        ],
+    )
+    .map(|_| ())
 }

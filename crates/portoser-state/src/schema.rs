@@ -5,7 +5,7 @@ use crate::StateError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const CURRENT: i64 = 3;
+pub(crate) const CURRENT: i64 = 4;
 
 /// The first version with the `lock` table (one apply at a time).
 pub(crate) const WITH_LOCK: i64 = 3;
@@ -38,6 +38,25 @@ const MIGRATIONS: &[&str] = &[
          user TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
          reason TEXT NOT NULL, plan_hash TEXT NOT NULL, started_at TEXT NOT NULL,
          started_ms INTEGER NOT NULL, lease_until_ms INTEGER NOT NULL);",
+    // 4: history (docs/apply.md, History): who ran a run and which plan, timings in
+    // milliseconds, the plan's nodes, and per service the config before and after.
+    "ALTER TABLE runs ADD COLUMN who TEXT;
+     ALTER TABLE runs ADD COLUMN plan_hash TEXT;
+     ALTER TABLE runs ADD COLUMN duration_ms INTEGER;
+     ALTER TABLE run_events ADD COLUMN elapsed_ms INTEGER;
+     ALTER TABLE run_events ADD COLUMN duration_ms INTEGER;
+     CREATE TABLE run_nodes (
+         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+         seq INTEGER NOT NULL, node_id TEXT NOT NULL, service TEXT, host TEXT NOT NULL,
+         kind TEXT NOT NULL, action TEXT NOT NULL, depends_on TEXT NOT NULL,
+         PRIMARY KEY (run_id, seq));
+     CREATE TABLE run_services (
+         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+         service TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+         reasons TEXT NOT NULL, hash_before TEXT, hash_after TEXT,
+         config_before TEXT, config_after TEXT, at TEXT NOT NULL,
+         PRIMARY KEY (run_id, service));
+     CREATE INDEX run_services_by_service ON run_services (service, run_id);",
 ];
 
 /// Reads the schema version, which also makes SQLite read the header: a file that is not
