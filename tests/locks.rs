@@ -91,12 +91,34 @@ fn a_second_apply_exits_4_naming_the_holder_and_a_live_lock_is_not_broken() {
     assert!(err.contains(&holder), "{err}");
     assert!(err.contains("--lock-timeout"), "{err}");
 
+    // A waiting apply gets the lock when the first ends, then finds its plan stale: exit 3.
+    let waiting = Command::new(env!("CARGO_BIN_EXE_portoser"))
+        .args([
+            "apply",
+            "--yes",
+            "--format",
+            "plain",
+            "--lock-timeout",
+            "60",
+            "-C",
+        ])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the waiting apply");
+
     let refused = portoser(dir.path(), &["lock", "break", "--yes"]);
     assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
     assert!(text(&refused).contains("looks alive"), "{}", text(&refused));
 
     let done = first.wait().expect("first apply");
     assert_eq!(done.code(), Some(0), "the first apply succeeds");
+    let waited = waiting.wait_with_output().expect("the waiting apply");
+    assert_eq!(waited.status.code(), Some(3), "{}", text(&waited));
+    assert!(text(&waited).contains("error[E0405]"), "{}", text(&waited));
     let after = text(&portoser(dir.path(), &["lock", "status"]));
     assert!(after.contains("No lock"), "released at the end: {after}");
 }
