@@ -148,7 +148,11 @@ fn the_workflow_commands_review_and_refuse_a_stale_plan() {
     edit(&dir, "ssh_port: 2201", "ssh_port: 2203");
     let out = portoser(&dir, apply);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a stale plan has its own exit code: {stderr}"
+    );
     assert!(
         stderr.contains("E0405") && stderr.contains("stale"),
         "{stderr}"

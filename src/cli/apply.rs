@@ -40,6 +40,9 @@ pub struct ApplyArgs {
     /// Nodes running at once on one host
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub per_host: u16,
+    /// Wait this long for another apply to release the lock (0: refuse at once)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub lock_timeout: u64,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -65,8 +68,9 @@ impl ConnectArgs {
 }
 
 pub fn run(paths: &ProjectPaths, args: &ApplyArgs, out: &Output) -> Exit {
-    let Some((planned, plan)) = plan_to_apply(paths, args.plan.as_deref(), out) else {
-        return Exit::Problems;
+    let (planned, plan) = match plan_to_apply(paths, args.plan.as_deref(), out) {
+        Ok(planned) => planned,
+        Err(exit) => return exit,
     };
     let (Some(registry), Some(checked)) = (&planned.compiled.registry, &planned.compiled.checked)
     else {
@@ -96,7 +100,7 @@ fn plan_to_apply(
     paths: &ProjectPaths,
     saved: Option<&Path>,
     out: &Output,
-) -> Option<(Planned, Plan)> {
+) -> Result<(Planned, Plan), Exit> {
     let mut planned = plan_project(paths);
     out.diagnostics(&planned.compiled);
     for skipped in &planned.sources.skipped {
@@ -106,11 +110,11 @@ fn plan_to_apply(
         Some(plan) => plan,
         None => {
             out.stderr("error: nothing was applied because of the errors above");
-            return None;
+            return Err(Exit::Problems);
         }
     };
     let Some(path) = saved else {
-        return Some((planned, fresh));
+        return Ok((planned, fresh));
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -119,14 +123,14 @@ fn plan_to_apply(
                 "error[E0404]: cannot read the plan `{}`: {e}",
                 path.display()
             ));
-            return None;
+            return Err(Exit::Problems);
         }
     };
     let saved = match portoser_plan::file::load(&text) {
         Ok(plan) => plan,
         Err(e) => {
             out.stderr(&format!("error[E0404]: {e}"));
-            return None;
+            return Err(Exit::Problems);
         }
     };
     if let Err(e) =
@@ -136,9 +140,9 @@ fn plan_to_apply(
             "error[E0405]: the saved plan is stale: {e}\n  help: run `portoser plan --out {}` again and review it",
             path.display()
         ));
-        return None;
+        return Err(Exit::StalePlan);
     }
-    Some((planned, saved))
+    Ok((planned, saved))
 }
 
 /// Asks on the terminal; refuses (rather than guessing) when there is no terminal to ask on.
@@ -185,11 +189,21 @@ fn execute(
             return Exit::Problems;
         }
     };
+    // One apply at a time: held until the run ends (the guard's Drop releases it).
+    let lock = match take_lock(&state, plan, args.lock_timeout, out) {
+        Ok(guard) => guard,
+        Err(exit) => return exit,
+    };
+    let renewer = lock.renewer();
     let recorded = match read_recorded(&state, plan) {
         Ok(r) => r,
         Err(message) => {
             out.stderr(&format!("error[E0405]: {message}"));
-            return Exit::Problems;
+            // The state moved since the plan (another apply ran while this one waited).
+            return match state.serial() {
+                Ok(serial) if serial != plan.state_serial => Exit::StalePlan,
+                _ => Exit::Problems,
+            };
         }
     };
     // What gets recorded for each service once it is done, with the digest of its files.
@@ -215,6 +229,7 @@ fn execute(
         }
     };
     let result = runtime.block_on(async {
+        let renewing = tokio::spawn(renew_lease(renewer));
         let ctrl_c = options.cancel.trigger_on_ctrl_c();
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let ui = tokio::spawn(progress::follow(rx, style));
@@ -222,13 +237,64 @@ fn execute(
         drop(tx);
         let _ = ui.await;
         ctrl_c.abort();
+        renewing.abort();
         report
     });
+    drop(lock);
     match result {
         Ok(report) => finish(&report, inputs, args.format, out),
         Err(e) => {
             out.stderr(&format!("error[{}]: {e}", e.code()));
             Exit::Problems
+        }
+    }
+}
+
+/// The project's apply lock, waiting up to `timeout_secs` for another run to release it.
+fn take_lock(
+    state: &StateDb,
+    plan: &Plan,
+    timeout_secs: u64,
+    out: &Output,
+) -> Result<portoser_state::LockGuard, Exit> {
+    let holder = portoser_state::LockHolder::current();
+    let request = portoser_state::LockRequest {
+        holder: &holder,
+        reason: "apply",
+        plan_hash: &plan.inputs_hash,
+        lease: portoser_state::DEFAULT_LEASE,
+    };
+    let wait = std::time::Duration::from_secs(timeout_secs);
+    let poll = std::time::Duration::from_millis(500);
+    state
+        .acquire_lock_waiting(&request, wait, poll)
+        .map_err(|e| match e {
+            portoser_state::LockError::Held(held) => {
+                out.stderr(&super::lock::held_message(&held));
+                Exit::LockHeld
+            }
+            portoser_state::LockError::State(e) => {
+                out.stderr(&format!("error[{}]: {e}", e.code()));
+                Exit::Problems
+            }
+        })
+}
+
+/// Renews the lock's lease every third of it while the run goes on (aborted at its end).
+async fn renew_lease(renewer: portoser_state::LockRenewer) {
+    let mut tick = tokio::time::interval(renewer.interval());
+    tick.tick().await; // the first tick is immediate: the lease was just taken
+    loop {
+        tick.tick().await;
+        let r = renewer.clone();
+        match tokio::task::spawn_blocking(move || r.renew()).await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
+                eprintln!("warning: the apply lock was broken by someone else; this run goes on");
+                return;
+            }
+            Ok(Err(e)) => eprintln!("warning: cannot renew the apply lock: {e}"),
+            Err(_) => return,
         }
     }
 }

@@ -9,9 +9,14 @@ Exit codes:
   0  success (for `plan --detailed-exitcode`: success and no changes)
   1  problems found: errors in the registry or playbooks, a file that cannot be read,
      `fmt --check` found unformatted files
-  2  usage error (bad flags or arguments); with `plan --detailed-exitcode`: the plan has changes
+  2  usage error (bad flags or arguments); with `plan --detailed-exitcode`: the plan has changes;
+     apply (or lock break) declined: not confirmed, or no terminal to ask on and no --yes
+  3  apply: the saved plan is stale (the registry, a playbook or the state changed since)
+  4  apply: another run holds the lock (see `portoser lock status`); lock break: the holder
+     looks alive and --force was not given
+  For apply, 1 means some nodes failed (the others finished and were recorded).
 
-Not yet available (planned): saved-plan locks and rollback, heal/diagnose, vault, certs,
+Not yet available (planned): rollback (manual and automatic), heal/diagnose, vault, certs,
 caddy reload, serve. See README.md.";
 
 #[derive(Debug, Parser)]
@@ -150,6 +155,15 @@ pub enum Command {
         #[command(subcommand)]
         cmd: super::registry::RegistryCommand,
     },
+    /// The apply lock: who holds it, and breaking one a crashed apply left
+    Lock {
+        #[command(subcommand)]
+        cmd: super::lock::LockCommand,
+    },
+    /// Render a plan saved with `plan --out`
+    Show(super::show::ShowArgs),
+    /// The recorded runs, newest first; `history show ID` for one run
+    History(super::history::HistoryArgs),
 }
 
 #[derive(Debug, Subcommand)]

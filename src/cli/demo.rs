@@ -55,6 +55,7 @@ pub fn run(dir: &Path, down: bool, out: &Output) -> Exit {
         yes: true,
         format: ProgressFormat::Plain,
         per_host: 8,
+        lock_timeout: 0,
         connect: ConnectArgs {
             known_hosts: None,
             trust_new_host_keys: false,

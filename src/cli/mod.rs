@@ -8,11 +8,14 @@ mod explain;
 pub mod failures;
 mod fmt;
 mod github;
+mod history;
 mod hosts;
+mod lock;
 mod output;
 mod plan;
 mod registry;
 mod services;
+mod show;
 
 use args::{Cli, Command, HostsCommand};
 use clap::Parser;
@@ -28,6 +31,10 @@ pub enum Exit {
     Problems = 1,
     /// A usage error, or (with `plan --detailed-exitcode`) a plan with changes.
     UsageOrChanges = 2,
+    /// apply: the saved plan is stale (E0405).
+    StalePlan = 3,
+    /// apply: another run holds the lock of the project's state.
+    LockHeld = 4,
 }
 
 impl From<Exit> for ExitCode {
@@ -101,6 +108,9 @@ where
             }
         },
         Command::Registry { cmd } => registry::run(&paths, cmd, &out),
+        Command::Lock { cmd } => lock::run(&paths, &cmd, &out),
+        Command::Show(args) => show::run(&args, &out),
+        Command::History(args) => history::run(&paths, &args, &out),
         // stdout carries the protocol: nothing else may print there.
         Command::Schema => {
             out.stdout_raw(portoser_registry::schema::registry_schema_json().as_bytes());
