@@ -146,7 +146,7 @@ fn plan_to_apply(
 }
 
 /// Asks on the terminal; refuses (rather than guessing) when there is no terminal to ask on.
-fn confirm(out: &Output) -> bool {
+pub(super) fn confirm(out: &Output) -> bool {
     if !std::io::stdin().is_terminal() {
         out.stderr("error: apply asks for confirmation, and there is no terminal to ask on\n  help: review the plan above and pass --yes");
         return false;
@@ -162,14 +162,14 @@ fn confirm(out: &Output) -> bool {
 }
 
 /// What a run needs from the compile, besides the plan.
-struct Inputs<'a> {
-    map: &'a portoser_diag::SourceMap,
-    registry: &'a Registry,
-    checked: &'a Checked,
-    sources: &'a Sources,
+pub(super) struct Inputs<'a> {
+    pub map: &'a portoser_diag::SourceMap,
+    pub registry: &'a Registry,
+    pub checked: &'a Checked,
+    pub sources: &'a Sources,
 }
 
-fn execute(
+pub(super) fn execute(
     paths: &ProjectPaths,
     inputs: &Inputs<'_>,
     plan: &Plan,

@@ -164,6 +164,8 @@ pub enum Command {
     Show(super::show::ShowArgs),
     /// The recorded runs, newest first; `history show ID` for one run
     History(super::history::HistoryArgs),
+    /// Plan and apply an earlier recorded configuration of one service
+    Rollback(super::rollback::RollbackArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ mod lock;
 mod output;
 mod plan;
 mod registry;
+mod rollback;
 mod services;
 mod show;
 
@@ -111,6 +112,7 @@ where
         Command::Lock { cmd } => lock::run(&paths, &cmd, &out),
         Command::Show(args) => show::run(&args, &out),
         Command::History(args) => history::run(&paths, &args, &out),
+        Command::Rollback(args) => rollback::run(&paths, &args, &out),
         // stdout carries the protocol: nothing else may print there.
         Command::Schema => {
             out.stdout_raw(portoser_registry::schema::registry_schema_json().as_bytes());

@@ -1,0 +1,120 @@
+//! `portoser rollback` on real applies on this machine (a `connection: local` host): a python
+//! http.server serving `v1`, then `v2`; the rollback brings `v1` back, the state records v1's
+//! configuration, and the next plan shows the registry's v2 as an update.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Writes the registry with `api` serving the directory `version` on `port`.
+fn write_registry(dir: &Path, port: u16, version: &str) {
+    let base = dir.join("host");
+    let site = dir.join(version);
+    std::fs::create_dir_all(&site).expect("mkdir");
+    std::fs::write(site.join("ver.txt"), version).expect("ver.txt");
+    let registry = format!(
+        "domain: test.local\nhosts:\n  here:\n    connection: local\n    path: {}\nservices:\n  \
+         api:\n    current_host: here\n    deployment_type: local\n    \
+         command: python3 -m http.server {port} --bind 127.0.0.1 --directory {}\n    \
+         port: {port}\n    healthcheck_url: http://127.0.0.1:{port}/ver.txt\n",
+        base.display(),
+        site.display()
+    );
+    std::fs::write(dir.join("registry.yml"), registry).expect("registry");
+}
+
+fn portoser(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_portoser"))
+        .args(args)
+        .arg("-C")
+        .arg(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run portoser")
+}
+
+/// Stdout and stderr of a command that must exit with `code`.
+fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    let out = portoser(dir, args);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "{args:?}\n{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+/// What the service answers on `port` (`ver.txt`), via python (no HTTP client in the tests).
+fn answer(port: u16) -> String {
+    let script = format!(
+        "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}/ver.txt',timeout=5).read().decode())"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn config_hash_after(dir: &Path) -> String {
+    let (stdout, _) = expect(dir, &["history", "api", "--format", "json"], 0);
+    let runs: serde_json::Value = serde_json::from_str(&stdout).expect("history JSON");
+    runs[0]["services"][0]["config_hash_after"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Stops the service at the end, even when an assertion failed.
+struct Stop<'a>(&'a Path);
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        let _ = portoser(self.0, &["stop", "api"]);
+    }
+}
+
+#[test]
+fn rollback_after_a_good_update_brings_v1_back_and_plan_shows_v2_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let _stop = Stop(dir);
+    let port = 24931;
+    write_registry(dir, port, "v1");
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    assert_eq!(answer(port), "v1");
+    let v1_hash = config_hash_after(dir);
+    write_registry(dir, port, "v2");
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    assert_eq!(answer(port), "v2");
+
+    let (plan, err) = expect(dir, &["rollback", "api", "--yes"], 0);
+    assert!(plan.contains("api"), "the plan is shown:\n{plan}");
+    assert!(plan.contains("update"), "an update of api:\n{plan}");
+    assert!(err.contains("as of run 1"), "{err}");
+    assert!(err.contains("still describes the newer `api`"), "{err}");
+    assert_eq!(answer(port), "v1", "v1 answers again");
+    assert_eq!(config_hash_after(dir), v1_hash, "the state holds v1");
+
+    // The registry still says v2: the next plan shows it as an update.
+    let (plan, _) = expect(dir, &["plan", "--detailed-exitcode"], 2);
+    assert!(plan.contains("update"), "{plan}");
+    let (history, _) = expect(dir, &["history", "api"], 0);
+    assert!(history.starts_with("run 3 "), "{history}");
+}
+
+#[test]
+fn rollback_refuses_without_an_earlier_config() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let _stop = Stop(dir);
+    let port = 24932;
+    write_registry(dir, port, "v1");
+    let (_, err) = expect(dir, &["rollback", "api", "--yes"], 1);
+    assert!(err.contains("nothing was ever applied here"), "{err}");
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    let (_, err) = expect(dir, &["rollback", "api", "--yes"], 1);
+    assert!(
+        err.contains("`api` has no earlier configuration to roll back to"),
+        "{err}"
+    );
+    let (_, err) = expect(dir, &["rollback", "api", "--to", "7", "--yes"], 0);
+    assert!(err.contains("already runs that configuration"), "{err}");
+    assert_eq!(answer(port), "v1");
+}
