@@ -7,13 +7,22 @@ use std::process::{Command, Output};
 
 /// Writes the registry with `api` serving the directory `version` on `port`.
 fn write_registry(dir: &Path, port: u16, version: &str) {
+    write_registry_with(dir, port, version, "");
+}
+
+/// The same, with `extra` lines in `api`'s entry (`on_failure: stop`); a version named
+/// `broken` serves nothing, so its health check never passes.
+fn write_registry_with(dir: &Path, port: u16, version: &str, extra: &str) {
     let base = dir.join("host");
     let site = dir.join(version);
     std::fs::create_dir_all(&site).expect("mkdir");
-    std::fs::write(site.join("ver.txt"), version).expect("ver.txt");
+    if version != "broken" {
+        std::fs::write(site.join("ver.txt"), version).expect("ver.txt");
+    }
     let registry = format!(
-        "domain: test.local\nhosts:\n  here:\n    connection: local\n    path: {}\nservices:\n  \
-         api:\n    current_host: here\n    deployment_type: local\n    \
+        "domain: test.local\ndefaults:\n  healthcheck_interval: 1\n  healthcheck_retries: 3\n\
+         hosts:\n  here:\n    connection: local\n    path: {}\nservices:\n  \
+         api:{extra}\n    current_host: here\n    deployment_type: local\n    \
          command: python3 -m http.server {port} --bind 127.0.0.1 --directory {}\n    \
          port: {port}\n    healthcheck_url: http://127.0.0.1:{port}/ver.txt\n",
         base.display(),
@@ -37,7 +46,11 @@ fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
     let out = portoser(dir, args);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(code), "{args:?}\n{stdout}\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}\n{stdout}\n{stderr}"
+    );
     (stdout, stderr)
 }
 
@@ -117,4 +130,86 @@ fn rollback_refuses_without_an_earlier_config() {
     let (_, err) = expect(dir, &["rollback", "api", "--to", "7", "--yes"], 0);
     assert!(err.contains("already runs that configuration"), "{err}");
     assert_eq!(answer(port), "v1");
+}
+
+#[test]
+fn an_update_that_never_gets_healthy_rolls_back_and_exits_5() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let _stop = Stop(dir);
+    let port = 24933;
+    write_registry(dir, port, "v1");
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    let v1_hash = config_hash_after(dir);
+    write_registry(dir, port, "broken");
+    let (_, err) = expect(dir, &["apply", "--yes", "--format", "plain"], 5);
+    assert!(err.contains("Apply rolled back"), "{err}");
+    assert!(
+        err.contains("is not healthy on `here`: rolled back"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rolled back: the previous configuration runs again"),
+        "{err}"
+    );
+    assert_eq!(answer(port), "v1", "v1 answers again");
+    assert_eq!(config_hash_after(dir), v1_hash, "the state holds v1");
+    let (show, _) = expect(dir, &["history", "show", "2"], 0);
+    assert!(
+        show.contains("failed: `api` is not healthy on `here`: rolled back"),
+        "{show}"
+    );
+    let (history, _) = expect(dir, &["history", "api"], 0);
+    assert!(
+        history.contains("api update: rolled back (rolled-back), config "),
+        "{history}"
+    );
+    let (json, _) = expect(dir, &["history", "api", "--format", "json"], 0);
+    let runs: serde_json::Value = serde_json::from_str(&json).expect("history JSON");
+    let change = &runs[0]["services"][0];
+    assert_eq!(change["status"], "rolled-back");
+    assert_eq!(change["config_hash_before"], v1_hash.as_str());
+    // The registry still says `broken`: the next plan shows it as an update of v1.
+    let (plan, _) = expect(dir, &["plan", "--detailed-exitcode"], 2);
+    assert!(plan.contains("update"), "{plan}");
+}
+
+#[test]
+fn on_failure_stop_stops_the_new_instance_and_exits_1() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let _stop = Stop(dir);
+    let port = 24934;
+    let stop = "\n    on_failure: stop";
+    write_registry_with(dir, port, "v1", stop);
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    write_registry_with(dir, port, "broken", stop);
+    let (_, err) = expect(dir, &["apply", "--yes", "--format", "plain"], 1);
+    assert!(err.contains("the new instance was stopped"), "{err}");
+    let (history, _) = expect(dir, &["history", "api"], 0);
+    assert!(
+        history.contains("api update: stopped (stopped), config "),
+        "{history}"
+    );
+    assert_eq!(answer(port), "", "nothing answers");
+    // Nothing runs, and the state says so: the next plan creates it.
+    let (plan, _) = expect(dir, &["plan", "--detailed-exitcode"], 2);
+    assert!(plan.contains("create"), "{plan}");
+}
+
+#[test]
+fn on_failure_keep_leaves_the_new_instance_recorded_deployed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let _stop = Stop(dir);
+    let port = 24935;
+    let keep = "\n    on_failure: keep";
+    write_registry_with(dir, port, "v1", keep);
+    expect(dir, &["apply", "--yes", "--format", "plain"], 0);
+    let v1_hash = config_hash_after(dir);
+    write_registry_with(dir, port, "broken", keep);
+    expect(dir, &["apply", "--yes", "--format", "plain"], 1);
+    let (history, _) = expect(dir, &["history", "api"], 0);
+    assert!(history.contains("(deployed)"), "{history}");
+    assert_ne!(config_hash_after(dir), v1_hash);
 }

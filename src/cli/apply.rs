@@ -329,6 +329,8 @@ fn finish(report: &RunReport, inputs: &Inputs<'_>, format: ProgressFormat, out: 
     }
     if report.is_success() {
         Exit::Ok
+    } else if report.only_rolled_back() {
+        Exit::RolledBack
     } else {
         Exit::Problems
     }

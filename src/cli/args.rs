@@ -14,9 +14,10 @@ Exit codes:
   3  apply: the saved plan is stale (the registry, a playbook or the state changed since)
   4  apply: another run holds the lock (see `portoser lock status`); lock break: the holder
      looks alive and --force was not given
+  5  apply: a health gate failed and on_failure rolled the service back (the previous version runs)
   For apply, 1 means some nodes failed (the others finished and were recorded).
 
-Not yet available (planned): rollback (manual and automatic), heal/diagnose, vault, certs,
+Not yet available (planned): heal/diagnose, vault, certs,
 caddy reload, serve. See README.md.";
 
 #[derive(Debug, Parser)]

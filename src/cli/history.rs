@@ -150,6 +150,8 @@ fn status_word(c: &ServiceChange) -> &'static str {
     match (c.status.as_str(), c.action.as_str()) {
         ("planned", _) => "not applied",
         ("deployed", _) => "deployed only",
+        ("rolled-back", _) => "rolled back",
+        ("stopped", _) => "stopped",
         ("removed", _) | (_, "delete") => "removed",
         (_, "create") => "created",
         (_, "update") => "updated",

@@ -36,6 +36,8 @@ pub enum Exit {
     StalePlan = 3,
     /// apply: another run holds the lock of the project's state.
     LockHeld = 4,
+    /// apply: a health gate failed and `on_failure: rollback` restored the previous version.
+    RolledBack = 5,
 }
 
 impl From<Exit> for ExitCode {

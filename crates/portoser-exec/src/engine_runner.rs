@@ -23,11 +23,13 @@ pub struct EngineRunner {
     /// The desired spec of every registry service (or why it cannot be built).
     specs: HashMap<String, Result<ServiceSpec, String>>,
     /// The recorded instance of every recorded service (stop-old and remove act on it).
-    old_specs: HashMap<String, Result<ServiceSpec, String>>,
+    pub(crate) old_specs: HashMap<String, Result<ServiceSpec, String>>,
     /// The instance an unfinished migration left on its old host (recorded `deployed` with
     /// a `previous_host`): the recorded configuration on that host.
     stale_specs: HashMap<String, Result<ServiceSpec, String>>,
-    configs: HashMap<String, ServiceConfig>,
+    pub(crate) configs: HashMap<String, ServiceConfig>,
+    /// The services recorded `applied` (an update of one can roll back to it).
+    pub(crate) applied: std::collections::HashSet<String>,
     hooks: HashMap<String, Vec<HookStep>>,
     /// The project files of each service that has some (the CLI reads them).
     sources: HashMap<String, ServiceSources>,
@@ -69,12 +71,19 @@ impl EngineRunner {
             })
             .collect();
         let routed = configs.values().any(|c| c.hostname.is_some());
+        let applied = recorded
+            .services
+            .iter()
+            .filter(|(_, a)| a.status == portoser_plan::AppliedStatus::Applied)
+            .map(|(name, _)| name.clone())
+            .collect();
         EngineRunner {
             pool,
             specs,
             old_specs,
             stale_specs,
             configs,
+            applied,
             hooks: HashMap::new(),
             sources: HashMap::new(),
             custom: HashMap::new(),
@@ -181,7 +190,12 @@ impl EngineRunner {
             NodeKind::Health => {
                 let spec = self.spec(node)?;
                 let t = self.transport(&spec.host).await?;
-                health(&t, spec).await
+                match health(&t, spec).await {
+                    Err(f) if f.kind == FailureKind::Unhealthy => {
+                        Err(self.on_failure(node, &t, spec, f).await)
+                    }
+                    done => done,
+                }
             }
             NodeKind::Hook => match self.hooks.get(&node.id) {
                 Some(steps) => run_hook(self, steps, cancel).await,
@@ -326,7 +340,7 @@ pub(crate) fn transport_failure(e: TransportError) -> NodeFailure {
     NodeFailure::new(e.to_string()).kind(FailureKind::of_transport(&e))
 }
 
-fn engine_failure(e: EngineError) -> NodeFailure {
+pub(crate) fn engine_failure(e: EngineError) -> NodeFailure {
     NodeFailure::new(e.to_string()).kind(FailureKind::of_engine(&e))
 }
 

@@ -4,13 +4,15 @@
 //! removal succeeded; a service whose deploy never ran keeps its record. The run's events are
 //! appended in small batches so a killed run leaves its history up to there.
 
+use crate::Recovery;
 use crate::report::StateChange;
 use crate::{Event, EventKind};
 use portoser_plan::{
     Action, AppliedService, AppliedStatus, NodeKind, Plan, ServiceConfig, config_hash, now_rfc3339,
 };
 use portoser_state::{
-    PlannedNode, PlannedService, RunEvent, RunOrigin, StateDb, StateError, TimedEvent, user_at_host,
+    PlannedNode, PlannedService, Recovered, RunEvent, RunOrigin, StateDb, StateError, TimedEvent,
+    user_at_host,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -42,6 +44,8 @@ pub(crate) struct Recorder<'a> {
     /// Per node index: the services whose recording waits for it.
     owners: Vec<Vec<String>>,
     kinds: Vec<NodeKind>,
+    /// What the state held before the run: a rolled-back service is recorded as it was.
+    previous: BTreeMap<String, AppliedService>,
     pub changes: Vec<StateChange>,
     pub errors: Vec<String>,
 }
@@ -58,6 +62,7 @@ impl<'a> Recorder<'a> {
             plan_hash: plan.inputs_hash.clone(),
         };
         let (nodes, planned) = planned(plan);
+        let previous = state.recorded()?.services;
         let run_id = state.begin_run_for(started_at, &origin, &nodes, &planned)?;
         let (services, owners) = ownership(plan, configs);
         Ok(Recorder {
@@ -70,6 +75,7 @@ impl<'a> Recorder<'a> {
             services,
             owners,
             kinds: plan.nodes.iter().map(|n| n.kind).collect(),
+            previous,
             changes: Vec::new(),
             errors: Vec::new(),
         })
@@ -135,6 +141,88 @@ impl<'a> Recorder<'a> {
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush();
         }
+    }
+
+    /// The runner recovered from node `index`'s failure (`on_failure`): a rollback records
+    /// the service as it was before the run (the old version runs, `applied`); a stop
+    /// forgets it (nothing of it runs).
+    pub fn recovered(&mut self, index: usize, recovery: Recovery) {
+        let owners = self.owners.get(index).cloned().unwrap_or_default();
+        for service in owners {
+            if let Some(p) = self.services.get_mut(&service) {
+                p.broken = true;
+            }
+            self.flush();
+            let run_id = self.run_id;
+            let (word, result) = match recovery {
+                Recovery::RolledBack => match self.previous.get(&service) {
+                    Some(old) => {
+                        let applied = AppliedService {
+                            applied_at: now_rfc3339(),
+                            status: AppliedStatus::Applied,
+                            previous_host: None,
+                            ..old.clone()
+                        };
+                        let r = self.state.record_recovered_in_run(
+                            run_id,
+                            &service,
+                            Recovered::RolledBack(&applied),
+                        );
+                        let change = |serial| StateChange::Applied {
+                            service: service.clone(),
+                            serial,
+                        };
+                        ("rolled-back", r.map(change))
+                    }
+                    None => continue,
+                },
+                Recovery::Stopped => {
+                    let at = now_rfc3339();
+                    let r = self.state.record_recovered_in_run(
+                        run_id,
+                        &service,
+                        Recovered::Stopped { at: &at },
+                    );
+                    let change = |serial| StateChange::Removed {
+                        service: service.clone(),
+                        serial,
+                    };
+                    ("stopped", r.map(change))
+                }
+            };
+            self.note(&service, word, result);
+        }
+    }
+
+    /// Keeps the report's state changes and the history's record event of one write.
+    fn note(&mut self, service: &str, word: &str, result: Result<StateChange, StateError>) {
+        let message = match result {
+            Ok(change) => {
+                let serial = match &change {
+                    StateChange::Applied { serial, .. }
+                    | StateChange::Deployed { serial, .. }
+                    | StateChange::Removed { serial, .. } => *serial,
+                };
+                self.changes.retain(|c| c.service() != service);
+                self.changes.push(change);
+                format!("state serial {serial}")
+            }
+            Err(e) => {
+                let message = format!("`{service}` could not be recorded: {e}");
+                self.errors.push(message.clone());
+                message
+            }
+        };
+        self.buffer.push(TimedEvent {
+            event: RunEvent {
+                node_id: service.to_string(),
+                event: word.to_string(),
+                at: now_rfc3339(),
+                message,
+            },
+            elapsed_ms: Some(millis(self.t0.elapsed())),
+            duration_ms: None,
+        });
     }
 
     fn record(

@@ -160,6 +160,33 @@ impl RunReport {
         }
     }
 
+    /// The services whose failed health gate was recovered by rolling back to the previous
+    /// configuration (`on_failure: rollback`), in plan order.
+    pub fn rolled_back(&self) -> Vec<&str> {
+        self.nodes
+            .iter()
+            .filter(|n| {
+                matches!(&n.outcome, Outcome::Failed(f)
+                    if f.recovery == Some(crate::Recovery::RolledBack))
+            })
+            .filter_map(|n| n.service.as_deref())
+            .collect()
+    }
+
+    /// The run failed only because health gates failed and were rolled back: every failed
+    /// node was, and nothing else went wrong (`portoser apply` exits 5).
+    pub fn only_rolled_back(&self) -> bool {
+        let failed = self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.outcome, Outcome::Failed(_)))
+            .count();
+        !self.cancelled
+            && self.state_errors.is_empty()
+            && failed > 0
+            && failed == self.rolled_back().len()
+    }
+
     /// `portoser apply` exits 0 only for these.
     pub fn is_success(&self) -> bool {
         matches!(

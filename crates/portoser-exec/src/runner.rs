@@ -28,6 +28,17 @@ pub struct NodeFailure {
     pub message: String,
     pub notes: Vec<String>,
     pub kind: FailureKind,
+    /// What the runner did about it (a service's `on_failure`), if anything.
+    pub recovery: Option<Recovery>,
+}
+
+/// What was done after a health gate failed (`on_failure`, docs/apply.md "Rollback").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// The previous configuration was deployed again and passed its health check.
+    RolledBack,
+    /// The new instance was stopped; nothing of the service runs there now.
+    Stopped,
 }
 
 impl NodeFailure {
@@ -36,11 +47,17 @@ impl NodeFailure {
             message: message.into(),
             notes: Vec::new(),
             kind: FailureKind::default(),
+            recovery: None,
         }
     }
 
     pub fn kind(mut self, kind: FailureKind) -> Self {
         self.kind = kind;
+        self
+    }
+
+    pub fn recovered(mut self, recovery: Recovery) -> Self {
+        self.recovery = Some(recovery);
         self
     }
 

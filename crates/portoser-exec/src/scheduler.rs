@@ -239,7 +239,11 @@ impl<'p, 'r, R: NodeRunner> Walk<'p, 'r, R> {
             error: failure.clone(),
         };
         self.emit(i, kind).await;
+        let recovery = failure.recovery;
         self.settle(i, Outcome::Failed(failure));
+        if let Some(recovery) = recovery {
+            self.recorder.recovered(i, recovery);
+        }
         let because = self.plan.nodes[i].id.clone();
         let mut stack = self.dependents[i].clone();
         while let Some(d) = stack.pop() {

@@ -197,6 +197,32 @@ impl StateDb {
         })
     }
 
+    /// A service whose failed health gate was recovered (`on_failure`): `rolled-back`
+    /// records `applied` (the previous version runs again), `stopped` forgets it (nothing
+    /// runs); the run's history keeps that word as the service's status.
+    pub fn record_recovered_in_run(
+        &mut self,
+        run_id: i64,
+        name: &str,
+        recovered: Recovered<'_>,
+    ) -> Result<u64, StateError> {
+        match recovered {
+            Recovered::RolledBack(applied) => {
+                let json = serde_json::to_string(&applied.config)
+                    .map_err(|e| StateError::Db(e.to_string()))?;
+                self.write(|tx| {
+                    crate::upsert_service(tx, name, applied, &json)?;
+                    let after = Some((applied.config_hash.as_str(), json.as_str()));
+                    service_after(tx, run_id, name, "rolled-back", after, &applied.applied_at)
+                })
+            }
+            Recovered::Stopped { at } => self.write(|tx| {
+                tx.execute("DELETE FROM services WHERE name = ?1", [name])?;
+                service_after(tx, run_id, name, "stopped", None, at)
+            }),
+        }
+    }
+
     /// Closes a run opened with [`StateDb::begin_run_for`], with its wall time.
     pub fn finish_run_timed(
         &mut self,
@@ -234,4 +260,13 @@ fn service_after(
         params![run_id, name, status, hash, json, at],
     )
     .map(|_| ())
+}
+
+/// How a failed gate was recovered, for [`StateDb::record_recovered_in_run`].
+pub enum Recovered<'a> {
+    /// The previous configuration, running again.
+    RolledBack(&'a AppliedService),
+    Stopped {
+        at: &'a str,
+    },
 }

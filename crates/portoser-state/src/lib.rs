@@ -14,7 +14,7 @@ mod runs;
 mod schema;
 
 pub use error::StateError;
-pub use history::{PlannedNode, PlannedService, RunOrigin, TimedEvent, user_at_host};
+pub use history::{PlannedNode, PlannedService, Recovered, RunOrigin, TimedEvent, user_at_host};
 pub use history_read::{EventCounts, NodeRecord, RunDetail, RunSummary, ServiceChange};
 pub use holder::{LockHolder, host_name, pid_alive};
 pub use lock::{

@@ -40,6 +40,7 @@ pub fn summary(report: &RunReport) -> String {
             return "No changes: every service is as recorded; nothing was run.\n".to_string();
         }
         RunOutcome::Succeeded => "Apply complete",
+        RunOutcome::Failed if report.only_rolled_back() => "Apply rolled back",
         RunOutcome::Failed => "Apply failed",
         RunOutcome::Cancelled => "Apply cancelled",
     };
