@@ -169,6 +169,17 @@ fn an_update_that_never_gets_healthy_rolls_back_and_exits_5() {
     let change = &runs[0]["services"][0];
     assert_eq!(change["status"], "rolled-back");
     assert_eq!(change["config_hash_before"], v1_hash.as_str());
+    // Again, with the JSON report: the health node says how it was recovered.
+    let (report, _) = expect(dir, &["apply", "--yes", "--format", "json"], 5);
+    let health = report
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["nodes"].as_array().cloned())
+        .flatten()
+        .find(|n| n["id"] == "api/health")
+        .expect("the report lists api/health");
+    assert_eq!(health["recovery"], "rolled-back", "{health}");
+    assert_eq!(answer(port), "v1");
     // The registry still says `broken`: the next plan shows it as an update of v1.
     let (plan, _) = expect(dir, &["plan", "--detailed-exitcode"], 2);
     assert!(plan.contains("update"), "{plan}");

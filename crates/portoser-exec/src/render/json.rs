@@ -47,7 +47,13 @@ pub fn report_json(report: &RunReport) -> Value {
                 "started_ms": n.started.map(ms), "duration_ms": n.duration.map(ms),
             });
             let extra = match &n.outcome {
-                Outcome::Failed(f) => json!({ "error": f.message, "notes": f.notes }),
+                Outcome::Failed(f) => json!({
+                    "error": f.message, "notes": f.notes,
+                    "recovery": f.recovery.map(|r| match r {
+                        crate::Recovery::RolledBack => "rolled-back",
+                        crate::Recovery::Stopped => "stopped",
+                    }),
+                }),
                 Outcome::Skipped { because } => json!({ "because": because }),
                 Outcome::Succeeded { message: Some(m) } => json!({ "message": m }),
                 _ => json!({}),
