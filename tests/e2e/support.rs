@@ -437,3 +437,110 @@ pub fn busybox_compose(port: u16, text: &str) -> String {
 "#
     )
 }
+
+impl Project {
+    /// Services recorded in the state → `"HOST STATUS"` (`"h2 applied"`, `"h2 deployed"`).
+    pub fn recorded_status(&self) -> BTreeMap<String, String> {
+        let db = self.path().join(".portoser/state.db");
+        let Some(state) = portoser_state::StateDb::open_read_only(&db).expect("state") else {
+            return BTreeMap::new();
+        };
+        let rec = state.recorded().expect("recorded");
+        rec.services
+            .into_iter()
+            .map(|(k, v)| {
+                let status = format!("{:?}", v.status).to_lowercase();
+                (k, format!("{} {status}", v.host))
+            })
+            .collect()
+    }
+
+    /// `apply --yes --format json` (plus `extra`) whose stdout lines are handed, as they
+    /// arrive, to `on_line(line, pid)`: a test interrupts the run at the moment it chooses
+    /// (a signal to `pid`, a daemon stopped, a link cut). The whole stream is parsed at the end.
+    pub fn apply_streaming(&self, extra: &[&str], mut on_line: impl FnMut(&str, u32)) -> Apply {
+        let mut args = vec!["apply", "--yes", "--format", "json"];
+        args.extend_from_slice(extra);
+        let mut child = self
+            .cmd(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn apply");
+        let pid = child.id();
+        let mut stdout = String::new();
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(
+            child.stdout.take().expect("stdout"),
+        ));
+        for line in lines.map_while(Result::ok) {
+            on_line(&line, pid);
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+        let out = child.wait_with_output().expect("wait apply");
+        Apply::parse(Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+/// Whether a JSON event line is `event` (`started` ...) of `node` (`web/health`).
+pub fn is_event(line: &str, node: &str, event: &str) -> bool {
+    line.contains(&format!(r#""node":"{node}""#)) && line.contains(&format!(r#""event":"{event}""#))
+}
+
+/// Sends `signal` (`INT`, `KILL`) to `pid` with kill(1).
+pub fn signal(pid: u32, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success(), "kill -{signal} {pid} failed");
+}
+
+/// Takes `hI`'s link down (its veth on the bridge, `ptb-hI` in the root namespace): packets
+/// to and from the host vanish, nothing is refused. The link comes back when this is dropped,
+/// so a failing test still restores the test bed.
+pub struct LinkCut {
+    pub host: &'static str,
+}
+
+impl LinkCut {
+    pub fn new(host: &'static str) -> LinkCut {
+        let cut = LinkCut { host };
+        cut.set("down");
+        cut
+    }
+
+    fn set(&self, state: &str) {
+        let dev = format!("ptb-{}", self.host);
+        let ok = Command::new("ip")
+            .args(["link", "set", &dev, state])
+            .status()
+            .expect("ip link");
+        assert!(ok.success(), "ip link set {dev} {state} failed");
+    }
+}
+
+impl Drop for LinkCut {
+    fn drop(&mut self) {
+        // The veth was enslaved to the bridge by up.sh; `up` alone restores it.
+        let dev = format!("ptb-{}", self.host);
+        let _ = Command::new("ip")
+            .args(["link", "set", &dev, "up"])
+            .status();
+    }
+}
+
+impl Project {
+    /// The recorded config hash of `service`, if it is recorded.
+    pub fn config_hash(&self, service: &str) -> Option<String> {
+        let db = self.path().join(".portoser/state.db");
+        let state = portoser_state::StateDb::open_read_only(&db).expect("state")?;
+        let mut rec = state.recorded().expect("recorded");
+        rec.services.remove(service).map(|s| s.config_hash)
+    }
+}
