@@ -9,7 +9,7 @@ use portoser_diag::{Diagnostic, Diagnostics, FileId, Origin, SourceMap};
 use portoser_registry::Registry;
 use portoser_syntax::ast;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// At most this many files are pulled in through `import`: imports are for sharing a few
@@ -26,6 +26,9 @@ pub struct Compiled {
     pub diags: Diagnostics,
     /// sha256 over every input text: pins a saved plan to what it was made from.
     pub inputs_hash: String,
+    /// One sha256 per project file (registry, playbooks, service files), by display name: what
+    /// a stale saved plan reports as changed.
+    pub input_digests: BTreeMap<String, String>,
     pub counts: Counts,
 }
 
@@ -60,6 +63,7 @@ pub fn compile(paths: &ProjectPaths) -> Compiled {
         stdlib: counts_std,
     };
     let inputs_hash = inputs_hash(&map);
+    let input_digests = input_digests(&map);
     Compiled {
         map,
         registry,
@@ -68,6 +72,7 @@ pub fn compile(paths: &ProjectPaths) -> Compiled {
         checked,
         diags,
         inputs_hash,
+        input_digests,
         counts,
     }
 }
@@ -173,6 +178,18 @@ fn parse_playbooks(
     )
 }
 
+/// A sha256 per project file (the stdlib changes only with the binary: the inputs hash covers it).
+fn input_digests(map: &SourceMap) -> BTreeMap<String, String> {
+    map.files()
+        .filter(|(_, f)| f.origin == Origin::Project)
+        .map(|(_, f)| (f.name.clone(), hex(&Sha256::digest(f.text.as_bytes()))))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// sha256 over every file's name and text, in the map's (deterministic) order.
 fn inputs_hash(map: &SourceMap) -> String {
     let mut hasher = Sha256::new();
@@ -182,9 +199,5 @@ fn inputs_hash(map: &SourceMap) -> String {
         hasher.update((file.text.len() as u64).to_le_bytes());
         hasher.update(file.text.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hasher.finalize())
 }

@@ -57,6 +57,11 @@ fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) ->
     );
     // The planner's own findings (a cycle it should never see) are diagnostics like any other.
     compiled.diags.extend(std::mem::take(&mut plan.diagnostics));
+    plan.inputs = compiled.input_digests.clone();
+    for (service, digest) in &digests {
+        plan.inputs
+            .insert(format!("files of {service}"), digest.hash.clone());
+    }
     (!compiled.diags.has_errors()).then_some(plan)
 }
 

@@ -133,9 +133,7 @@ fn plan_to_apply(
             return Err(Exit::Problems);
         }
     };
-    if let Err(e) =
-        portoser_plan::file::verify_fresh(&saved, &fresh.inputs_hash, fresh.state_serial)
-    {
+    if let Err(e) = portoser_plan::file::verify_against(&saved, &fresh) {
         out.stderr(&format!(
             "error[E0405]: the saved plan is stale: {e}\n  help: run `portoser plan --out {}` again and review it",
             path.display()

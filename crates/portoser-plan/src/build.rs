@@ -430,6 +430,7 @@ fn finish(
     }
     Plan {
         inputs_hash: inputs_hash.to_string(),
+        inputs: std::collections::BTreeMap::new(),
         state_serial: recorded.serial,
         created_at: created_at.to_string(),
         changes: changes.into_iter().map(|(_, c)| c).collect(),

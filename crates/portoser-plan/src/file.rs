@@ -4,6 +4,7 @@
 
 use crate::model::{Change, Node, Plan, Summary};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "portoser.plan/v1";
 
@@ -12,6 +13,9 @@ pub const SCHEMA: &str = "portoser.plan/v1";
 pub(crate) struct PlanFile {
     pub schema: String,
     pub inputs_hash: String,
+    /// Per input digests (see `Plan::inputs`); absent in files saved by older versions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, String>,
     pub state_serial: u64,
     pub created_at: String,
     pub summary: Summary,
@@ -23,6 +27,7 @@ pub(crate) fn to_file(plan: &Plan) -> PlanFile {
     PlanFile {
         schema: SCHEMA.to_string(),
         inputs_hash: plan.inputs_hash.clone(),
+        inputs: plan.inputs.clone(),
         state_serial: plan.state_serial,
         created_at: plan.created_at.clone(),
         summary: plan.summary(),
@@ -51,6 +56,7 @@ pub fn load(text: &str) -> Result<Plan, String> {
         serde_json::from_value(value).map_err(|e| format!("the plan file is malformed: {e}"))?;
     let plan = Plan {
         inputs_hash: file.inputs_hash,
+        inputs: file.inputs,
         state_serial: file.state_serial,
         created_at: file.created_at,
         changes: file.changes,
@@ -61,6 +67,37 @@ pub fn load(text: &str) -> Result<Plan, String> {
         return Err("the plan file's summary does not match its changes: it was edited".into());
     }
     Ok(plan)
+}
+
+/// Whether a saved plan still describes the inputs and state of a fresh plan (E0405), and if
+/// not, what changed: which files, which services' synced files, or the state serial.
+pub fn verify_against(saved: &Plan, fresh: &Plan) -> Result<(), String> {
+    if saved.inputs_hash != fresh.inputs_hash && !saved.inputs.is_empty() {
+        let changed = changed_inputs(&saved.inputs, &fresh.inputs);
+        if !changed.is_empty() {
+            return Err(format!("since this plan was saved: {}", changed.join("; ")));
+        }
+    }
+    verify_fresh(saved, &fresh.inputs_hash, fresh.state_serial)
+}
+
+/// `registry.yml changed`, `playbooks/x.pbk added`, ... in name order.
+pub fn changed_inputs(
+    saved: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, digest) in saved {
+        match now.get(name) {
+            None => out.push(format!("{name} removed")),
+            Some(d) if d != digest => out.push(format!("{name} changed")),
+            Some(_) => {}
+        }
+    }
+    for name in now.keys().filter(|n| !saved.contains_key(*n)) {
+        out.push(format!("{name} added"));
+    }
+    out
 }
 
 /// Whether a saved plan still describes the inputs and state it would be applied to (E0405).
@@ -75,4 +112,40 @@ pub fn verify_fresh(plan: &Plan, inputs_hash: &str, state_serial: u64) -> Result
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_inputs;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn changed_inputs_names_each_change() {
+        let saved = map(&[
+            ("registry.yml", "a"),
+            ("playbooks/x.pbk", "b"),
+            ("files of api", "c"),
+        ]);
+        let now = map(&[
+            ("registry.yml", "a2"),
+            ("files of api", "c"),
+            ("playbooks/y.pbk", "d"),
+        ]);
+        assert_eq!(
+            changed_inputs(&saved, &now),
+            [
+                "playbooks/x.pbk removed",
+                "registry.yml changed",
+                "playbooks/y.pbk added"
+            ]
+        );
+        assert!(changed_inputs(&now, &now).is_empty());
+    }
 }

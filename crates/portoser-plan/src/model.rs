@@ -214,6 +214,10 @@ impl fmt::Display for Summary {
 pub struct Plan {
     /// sha256 over the registry and every playbook (computed by the CLI).
     pub inputs_hash: String,
+    /// What the inputs hash covers, one digest per input (`registry.yml`, each playbook, the
+    /// synced files of each service), so a stale saved plan can say *what* changed. Set by the
+    /// CLI after planning; empty in plans saved by older versions.
+    pub inputs: BTreeMap<String, String>,
     /// The state serial the plan was computed against.
     pub state_serial: u64,
     /// RFC 3339.

@@ -31,6 +31,7 @@ pub fn node(id: &str, host: &str, deps: &[&str]) -> Node {
 
 pub fn hand_plan(nodes: Vec<Node>) -> Plan {
     Plan {
+        inputs: Default::default(),
         inputs_hash: "sha256:test".into(),
         state_serial: 0,
         created_at: "2026-11-26T08:00:00Z".into(),
