@@ -9,7 +9,7 @@ dependency chain times WORK: no scheduler can finish sooner. The report's own cr
 (the measured chain that bounded the run) is printed too.
 
   python3 bench/fleet.py [--services 50] [--hosts 7] [--work 0.2] [--runs 5]"""
-import argparse, json, os, shutil, statistics, subprocess, sys, time
+import argparse, json, os, shutil, signal, statistics, subprocess, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
 import hosts as H
 import work as W
@@ -67,6 +67,7 @@ def main():
     ap.add_argument("--work", type=float, default=0.2)
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "fleet")
     shutil.rmtree(out, ignore_errors=True)
     h = H.Hosts(a.hosts)

@@ -8,7 +8,7 @@ Cold: the files on the hosts are removed, portoser's state is removed, Ansible's
 masters are stopped. Warm: run again at once with a new token (every file changes, every
 service updates), leaving what the previous run left (state, Ansible's masters).
 Within a round the tools run one after another, so noise spreads over all of them."""
-import argparse, json, os, resource, shutil, statistics, subprocess, sys, time
+import argparse, json, os, resource, shutil, signal, statistics, subprocess, sys, time
 import hosts as H
 import work as W
 
@@ -106,6 +106,9 @@ def bench(n, k, runs, tools, outroot):
 
 
 def main():
+    # SIGTERM (and SIGINT, which a shell's background job ignores) end the run through the
+    # `finally` that stops the sshds, instead of leaving them behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--hosts", default="10,25")
     ap.add_argument("--steps", default="2,10")
