@@ -46,7 +46,7 @@ fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) ->
     let (Some(registry), Some(checked)) = (&compiled.registry, &compiled.checked) else {
         return None;
     };
-    let hooks: Vec<HookSpec> = checked.hooks.iter().map(hook_spec).collect();
+    let hooks = hook_specs(checked);
     let digests = sources.digests();
     let mut plan = portoser_plan::plan_with_sources(
         registry,
@@ -119,6 +119,11 @@ fn read_state(paths: &ProjectPaths, compiled: &mut Compiled) -> Recorded {
         );
         Recorded::default()
     })
+}
+
+/// The checker's hooks as the planner's input.
+pub fn hook_specs(checked: &portoser_check::Checked) -> Vec<HookSpec> {
+    checked.hooks.iter().map(hook_spec).collect()
 }
 
 fn hook_spec(h: &portoser_check::HookInfo) -> HookSpec {

@@ -10,9 +10,8 @@ use super::apply::{ApplyArgs, ConnectArgs, Inputs, ProgressFormat};
 use super::output::Output;
 use crate::planning::{Planned, plan_project};
 use crate::project::ProjectPaths;
-use portoser_diag::{Span, Spanned};
-use portoser_plan::{Action, HookSpec, Plan, Recorded, ServiceConfig, Timing, render};
-use portoser_registry::{Engine as EngineKind, Registry, Service};
+use portoser_plan::{Action, HookSpec, Plan, Recorded, ServiceConfig, render};
+use portoser_registry::Registry;
 use portoser_state::StateDb;
 
 #[derive(Debug, clap::Args)]
@@ -166,28 +165,8 @@ fn rolled_back_registry(planned: &Planned, service: &str, old: &ServiceConfig) -
         .services
         .iter_mut()
         .find(|s| s.name.value == service)?;
-    *entry = with_config(entry.clone(), old);
+    *entry = portoser_plan::with_config(entry.clone(), old);
     Some(registry)
-}
-
-fn with_config(entry: Service, c: &ServiceConfig) -> Service {
-    let s = |v: &str| Spanned::new(v.to_string(), Span::default());
-    let opt = |v: &Option<String>| v.as_deref().map(s);
-    Service {
-        hostname: opt(&c.hostname),
-        current_host: Some(s(&c.host)),
-        deployment_type: EngineKind::parse(&c.engine).map(|e| Spanned::new(e, Span::default())),
-        docker_compose: opt(&c.compose_file),
-        service_name: opt(&c.service_name),
-        port: c.port.map(|p| Spanned::new(p, Span::default())),
-        working_dir: opt(&c.working_dir),
-        python_manager: opt(&c.python_manager),
-        restart_command: opt(&c.restart_command),
-        platform: opt(&c.platform),
-        command: opt(&c.command),
-        env: c.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
-        ..entry
-    }
 }
 
 /// The plan of `registry` against the recorded state the project was planned against.
@@ -198,7 +177,7 @@ fn plan_for(
     serial: u64,
 ) -> Option<Plan> {
     let checked = planned.compiled.checked.as_ref()?;
-    let hooks: Vec<HookSpec> = checked.hooks.iter().map(hook_spec).collect();
+    let hooks: Vec<HookSpec> = crate::planning::hook_specs(checked);
     let recorded = recorded_state(paths)?;
     if recorded.serial != serial {
         return None;
@@ -233,17 +212,4 @@ fn other_changes(plan: &Plan, service: &str) -> Option<String> {
     others.sort();
     others.dedup();
     (!others.is_empty()).then(|| others.join(", "))
-}
-
-fn hook_spec(h: &portoser_check::HookInfo) -> HookSpec {
-    HookSpec {
-        service: h.service.clone(),
-        timing: match h.timing {
-            portoser_syntax::ast::HookTiming::Before => Timing::Before,
-            portoser_syntax::ast::HookTiming::After => Timing::After,
-        },
-        event: h.event.clone(),
-        span: h.span,
-        steps: h.steps.clone(),
-    }
 }

@@ -347,19 +347,6 @@ pub(crate) fn engine_failure(e: EngineError) -> NodeFailure {
 /// The recorded configuration as a registry entry, so the recorded instance (another host,
 /// another engine, or a service that left the registry) gets a spec the same way.
 fn recorded_service(name: &str, c: &ServiceConfig) -> Service {
-    let s = |v: &str| Spanned::new(v.to_string(), Span::default());
-    let opt = |v: &Option<String>| v.as_deref().map(s);
-    Service {
-        hostname: opt(&c.hostname),
-        current_host: Some(s(&c.host)),
-        deployment_type: EngineKind::parse(&c.engine).map(|e| Spanned::new(e, Span::default())),
-        docker_compose: opt(&c.compose_file),
-        service_name: opt(&c.service_name),
-        port: c.port.map(|p| Spanned::new(p, Span::default())),
-        working_dir: opt(&c.working_dir),
-        python_manager: opt(&c.python_manager),
-        command: opt(&c.command),
-        env: c.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
-        ..Service::named(s(name))
-    }
+    let name = Spanned::new(name.to_string(), Span::default());
+    portoser_plan::with_config(Service::named(name), c)
 }

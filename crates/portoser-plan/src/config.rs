@@ -3,6 +3,7 @@
 //! It holds secret references (`path#key`), never values, and is what the state stores.
 
 use crate::model::Recorded;
+use portoser_diag::{Span, Spanned};
 use portoser_registry::{Registry, Service, ServiceYml};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -224,4 +225,28 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         out.push_str(&format!("{byte:02x}"));
     }
     out
+}
+
+/// A registry entry carrying a recorded configuration: `entry`'s own fields (health,
+/// dependencies, secrets ...) stay, the deploy-relevant ones come from `config`. What rebuilds
+/// a recorded instance (stop-old, remove) and a rollback target.
+pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
+    let s = |v: &str| Spanned::new(v.to_string(), Span::default());
+    let opt = |v: &Option<String>| v.as_deref().map(s);
+    Service {
+        hostname: opt(&config.hostname),
+        current_host: Some(s(&config.host)),
+        deployment_type: portoser_registry::Engine::parse(&config.engine)
+            .map(|e| Spanned::new(e, Span::default())),
+        docker_compose: opt(&config.compose_file),
+        service_name: opt(&config.service_name),
+        port: config.port.map(|p| Spanned::new(p, Span::default())),
+        working_dir: opt(&config.working_dir),
+        python_manager: opt(&config.python_manager),
+        restart_command: opt(&config.restart_command),
+        platform: opt(&config.platform),
+        command: opt(&config.command),
+        env: config.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
+        ..entry
+    }
 }

@@ -18,6 +18,7 @@ mod time;
 pub use build::{plan, plan_at, plan_at_with_sources, plan_with_sources};
 pub use config::{
     HealthConfig, ServiceConfig, SourceDigest, config_hash, service_config, service_configs,
+    with_config,
 };
 pub use model::{
     Action, AppliedService, AppliedStatus, Change, HookSpec, Node, NodeKind, Plan, Recorded,
