@@ -1,8 +1,7 @@
 //! The outcome of a run: per node, per service recorded in the state, totals, critical path.
 
 use crate::NodeFailure;
-use portoser_plan::NodeKind;
-use std::collections::HashMap;
+use portoser_plan::{NodeKind, Timed, critical_path};
 use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,51 +202,19 @@ impl RunReport {
     /// wall time. Nodes that did not run count as zero. `nodes` is in plan (topological)
     /// order, so one pass suffices; a dependency not seen yet (a cycle) is ignored.
     pub fn critical_path(&self) -> CriticalPath {
-        let index: HashMap<&str, usize> = self
+        let timed: Vec<Timed<'_>> = self
             .nodes
             .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.as_str(), i))
+            .map(|n| Timed {
+                id: &n.id,
+                depends_on: &n.depends_on,
+                duration_ms: n.duration.map_or(0, |d| d.as_millis() as u64),
+            })
             .collect();
-        // best[i] = (longest chain ending at i, predecessor on it)
-        let mut best: Vec<(Duration, Option<usize>)> = Vec::with_capacity(self.nodes.len());
-        for (i, node) in self.nodes.iter().enumerate() {
-            let own = node.duration.unwrap_or_default();
-            let mut chosen: (Duration, Option<usize>) = (Duration::ZERO, None);
-            for dep in &node.depends_on {
-                if let Some(&d) = index.get(dep.as_str())
-                    && d < i
-                    && let Some(&(total, _)) = best.get(d)
-                    && (chosen.1.is_none() || total > chosen.0)
-                {
-                    chosen = (total, Some(d));
-                }
-            }
-            best.push((chosen.0 + own, chosen.1));
-        }
-        let Some((mut at, &(total, _))) = best.iter().enumerate().max_by(|a, b| {
-            // Longest first; among equals the earliest node, for a stable answer.
-            a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0))
-        }) else {
-            return CriticalPath {
-                nodes: Vec::new(),
-                total: Duration::ZERO,
-            };
-        };
-        let mut chain = Vec::new();
-        loop {
-            if let Some(node) = self.nodes.get(at) {
-                chain.push(node.id.clone());
-            }
-            match best.get(at).and_then(|b| b.1) {
-                Some(prev) => at = prev,
-                None => break,
-            }
-        }
-        chain.reverse();
+        let (nodes, total_ms) = critical_path(&timed);
         CriticalPath {
-            nodes: chain,
-            total,
+            nodes,
+            total: Duration::from_millis(total_ms),
         }
     }
 }

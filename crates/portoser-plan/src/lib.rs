@@ -8,6 +8,7 @@
 mod build;
 mod caddy;
 mod config;
+mod critical;
 mod diff;
 pub mod file;
 mod model;
@@ -20,6 +21,7 @@ pub use config::{
     HealthConfig, ServiceConfig, SourceDigest, config_hash, service_config, service_configs,
     with_config,
 };
+pub use critical::{Timed, critical_path};
 pub use model::{
     Action, AppliedService, AppliedStatus, Change, HookSpec, Node, NodeKind, Plan, Recorded,
     Summary, Timing,

@@ -5,7 +5,7 @@
 
 use crate::history::WITH_HISTORY;
 use crate::{StateDb, StateError};
-use portoser_plan::ServiceConfig;
+use portoser_plan::{ServiceConfig, Timed, critical_path};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -75,45 +75,16 @@ impl RunDetail {
     /// The chain of dependent nodes with the largest sum of durations (as apply's summary
     /// prints it): node ids first to last, and the total in milliseconds.
     pub fn critical_path(&self) -> (Vec<String>, u64) {
-        let index: HashMap<&str, usize> = self
+        let timed: Vec<Timed<'_>> = self
             .nodes
             .iter()
-            .enumerate()
-            .map(|(i, n)| (n.node_id.as_str(), i))
+            .map(|n| Timed {
+                id: &n.node_id,
+                depends_on: &n.depends_on,
+                duration_ms: n.duration_ms.unwrap_or(0),
+            })
             .collect();
-        let mut best: Vec<(u64, Option<usize>)> = Vec::with_capacity(self.nodes.len());
-        for (i, node) in self.nodes.iter().enumerate() {
-            let mut chosen: (u64, Option<usize>) = (0, None);
-            for dep in &node.depends_on {
-                if let Some(&d) = index.get(dep.as_str())
-                    && d < i
-                    && let Some(&(total, _)) = best.get(d)
-                    && (chosen.1.is_none() || total > chosen.0)
-                {
-                    chosen = (total, Some(d));
-                }
-            }
-            best.push((chosen.0 + node.duration_ms.unwrap_or(0), chosen.1));
-        }
-        let Some((mut at, &(total, _))) = best
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0)))
-        else {
-            return (Vec::new(), 0);
-        };
-        let mut chain = Vec::new();
-        loop {
-            if let Some(n) = self.nodes.get(at) {
-                chain.push(n.node_id.clone());
-            }
-            match best.get(at).and_then(|b| b.1) {
-                Some(prev) => at = prev,
-                None => break,
-            }
-        }
-        chain.reverse();
-        (chain, total)
+        critical_path(&timed)
     }
 }
 
