@@ -1,0 +1,146 @@
+//! Where the PKI lives: `<project>/.portoser/pki/` on the machine running portoser.
+//!
+//! ```text
+//! .portoser/pki/            0700
+//!   ca.crt                  0644  the CA certificate (what clients and Caddy trust)
+//!   ca.key                  0600  the CA private key
+//!   services/<service>.crt  0644  server certificate (SANs: hostname, host address, localhost)
+//!   services/<service>.key  0600
+//!   clients/<name>.crt      0644  client certificate (EKU clientAuth) for mTLS
+//!   clients/<name>.key      0600
+//! ```
+
+use crate::CertError;
+use std::path::{Path, PathBuf};
+
+/// A certificate and its key in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The project's PKI store.
+#[derive(Clone, Debug)]
+pub struct Pki {
+    root: PathBuf,
+}
+
+impl Pki {
+    /// The store of the project whose `registry.yml` is in `project_dir`.
+    pub fn for_project(project_dir: &Path) -> Pki {
+        Pki::at(project_dir.join(".portoser").join("pki"))
+    }
+
+    /// A store at an explicit directory (tests, other layouts).
+    pub fn at(root: impl Into<PathBuf>) -> Pki {
+        Pki { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The CA certificate: the file Caddy's `client_auth` (`trusted_ca_cert_file`) and
+    /// clients (`curl --cacert`) trust.
+    pub fn ca_cert_path(&self) -> PathBuf {
+        self.root.join("ca.crt")
+    }
+
+    pub fn ca_key_path(&self) -> PathBuf {
+        self.root.join("ca.key")
+    }
+
+    pub fn has_ca(&self) -> bool {
+        self.ca_cert_path().is_file() && self.ca_key_path().is_file()
+    }
+
+    /// Where the server certificate of `service` is (whether or not it exists yet).
+    pub fn server_paths(&self, service: &str) -> Result<Paths, CertError> {
+        self.paths("services", service)
+    }
+
+    /// Where the client certificate `name` is (whether or not it exists yet).
+    pub fn client_paths(&self, name: &str) -> Result<Paths, CertError> {
+        self.paths("clients", name)
+    }
+
+    fn paths(&self, kind: &str, name: &str) -> Result<Paths, CertError> {
+        check_name(name)?;
+        let dir = self.root.join(kind);
+        Ok(Paths {
+            cert: dir.join(format!("{name}.crt")),
+            key: dir.join(format!("{name}.key")),
+        })
+    }
+
+    /// The names of the issued certificates of one kind (`services` or `clients`), sorted.
+    pub(crate) fn names(&self, kind: &str) -> Result<Vec<String>, CertError> {
+        let dir = self.root.join(kind);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CertError::io(&dir, e)),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".crt").map(str::to_string)
+            })
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Every service certificate in the store, sorted by service.
+    pub fn services(&self) -> Result<Vec<String>, CertError> {
+        self.names("services")
+    }
+
+    /// Every client certificate in the store, sorted by name.
+    pub fn clients(&self) -> Result<Vec<String>, CertError> {
+        self.names("clients")
+    }
+}
+
+/// A service or client name becomes a file name: keep it to a safe alphabet.
+fn check_name(name: &str) -> Result<(), CertError> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name != "."
+        && name != ".."
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CertError::BadName(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_under_dot_portoser() {
+        let pki = Pki::for_project(Path::new("/p"));
+        assert_eq!(pki.ca_cert_path(), Path::new("/p/.portoser/pki/ca.crt"));
+        let api = pki.server_paths("api").unwrap();
+        assert_eq!(api.key, Path::new("/p/.portoser/pki/services/api.key"));
+        let ops = pki.client_paths("ops").unwrap();
+        assert_eq!(ops.cert, Path::new("/p/.portoser/pki/clients/ops.crt"));
+    }
+
+    #[test]
+    fn names_that_escape_the_store_are_refused() {
+        let pki = Pki::at("/x");
+        for bad in ["", ".", "..", "../ca", "a/b", ".hidden", "a b"] {
+            assert!(pki.client_paths(bad).is_err(), "{bad:?}");
+        }
+    }
+}
