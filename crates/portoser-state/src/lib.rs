@@ -6,6 +6,7 @@
 //! holds secret references only: `ServiceConfig` has no place for a value.
 
 mod error;
+mod heals;
 mod history;
 mod history_read;
 mod holder;
@@ -14,6 +15,7 @@ mod runs;
 mod schema;
 
 pub use error::StateError;
+pub use heals::{HealRow, RuleStats};
 pub use history::{PlannedNode, PlannedService, Recovered, RunOrigin, TimedEvent, user_at_host};
 pub use history_read::{EventCounts, NodeRecord, RunDetail, RunSummary, ServiceChange};
 pub use holder::{LockHolder, host_name, pid_alive};

@@ -5,7 +5,7 @@ use crate::StateError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const CURRENT: i64 = 4;
+pub(crate) const CURRENT: i64 = 5;
 
 /// The first version with the `lock` table (one apply at a time).
 pub(crate) const WITH_LOCK: i64 = 3;
@@ -57,6 +57,18 @@ const MIGRATIONS: &[&str] = &[
          config_before TEXT, config_after TEXT, at TEXT NOT NULL,
          PRIMARY KEY (run_id, service));
      CREATE INDEX run_services_by_service ON run_services (service, run_id);",
+    // 5: the self-healing loop (docs/heal.md): one row per heal, with the failure's
+    // fingerprint, the rule that matched, the facts and actions as JSON, and how it ended.
+    // `run_id` is NULL for `portoser heal SERVICE` outside an apply.
+    "CREATE TABLE heals (
+         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, at TEXT NOT NULL,
+         at_ms INTEGER NOT NULL, node TEXT NOT NULL, service TEXT NOT NULL, host TEXT NOT NULL,
+         event TEXT NOT NULL, kind TEXT NOT NULL, fingerprint TEXT NOT NULL, rule TEXT,
+         origin TEXT, facts_json TEXT NOT NULL, actions_json TEXT NOT NULL,
+         outcome TEXT NOT NULL, attempt INTEGER NOT NULL, duration_ms INTEGER NOT NULL,
+         diagnose_ms INTEGER NOT NULL);
+     CREATE INDEX heals_by_place ON heals (service, host, at_ms);
+     CREATE INDEX heals_by_rule ON heals (rule);",
 ];
 
 /// Reads the schema version, which also makes SQLite read the header: a file that is not

@@ -48,7 +48,7 @@ fn a_version_1_database_migrates_and_records_a_deployed_service() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = v1_copy(&dir);
     let mut db = StateDb::open(&path).expect("open migrates");
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
     let rec = db.recorded().expect("recorded");
     assert_eq!(rec.serial, 1, "the serial survives");
     let mut api = rec.services.get("api").expect("api kept").clone();

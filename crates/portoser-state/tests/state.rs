@@ -116,7 +116,7 @@ fn a_newer_schema_is_refused() {
     assert_eq!(err.code(), "E0403");
     assert!(
         err.to_string()
-            .contains("schema version 99, newer than this portoser supports (4)"),
+            .contains("schema version 99, newer than this portoser supports (5)"),
         "{err}"
     );
 }
