@@ -5,14 +5,18 @@
 //! ([`compile`]) and is the only place that prints or exits ([`cli`]).
 
 pub mod atomic;
+pub mod caddy;
+pub mod certs;
 pub mod cli;
 pub mod compile;
 pub mod explain;
 pub mod fleet;
+pub mod heal;
 pub mod hooks;
 pub mod planning;
 pub mod project;
 pub mod sources;
+pub mod vault;
 
 /// Codes of this crate: problems with the input files themselves (E00xx), and failures on
 /// hosts during a run (E05xx, located at the registry entry behind the failing node).
@@ -44,6 +48,30 @@ pub mod codes {
         ),
         CodeInfo::error("E0511", "a command failed on a host"),
         CodeInfo::error("E0512", "the plan needs something portoser does not do yet"),
+        CodeInfo::error("E0540", "Caddy rejected the rendered config"),
+        CodeInfo::error(
+            "E0560",
+            "a certificate cannot be issued from the project CA",
+        ),
+        CodeInfo::error("E0561", "a certificate has expired"),
+        CodeInfo::error(
+            "E0562",
+            "a certificate expires within the renewal threshold",
+        ),
+        CodeInfo::error("E0563", "a certificate's names do not match the registry"),
+        CodeInfo::error("E0564", "a private key file is readable by others"),
+        CodeInfo::error(
+            "E0565",
+            "a certificate does not fit its key or the project CA",
+        ),
+        CodeInfo::error("E0566", "the project already has a CA"),
+        CodeInfo::error("E0570", "Vault cannot be reached"),
+        CodeInfo::error("E0571", "Vault denied a host's AppRole a secret"),
+        CodeInfo::error(
+            "E0572",
+            "a secret is not in Vault or cannot go in an env file",
+        ),
+        CodeInfo::error("E0573", "a host has no Vault AppRole credentials"),
         CodeInfo::warning(
             COMPOSE_FILE_REMOTE,
             "a compose file is not in the project and must already be on the host",

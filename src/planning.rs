@@ -31,7 +31,19 @@ pub fn plan_project(paths: &ProjectPaths) -> Planned {
     compiled.diags.extend(sources.diagnostics.iter().cloned());
     // A saved plan must go stale when a synced file changes, not only when the registry does.
     compiled.inputs_hash = with_sources(&compiled.inputs_hash, &sources.digests());
-    let plan = make_plan(&mut compiled, &recorded, &sources);
+    // The PKI store is an input too: a certificate issued or due since a saved plan makes it stale.
+    let certs = match &compiled.registry {
+        Some(registry) => {
+            crate::certs::read_facts(&crate::certs::pki(paths), registry, crate::certs::now())
+        }
+        None => crate::certs::Facts::default(),
+    };
+    compiled.diags.extend(certs.diagnostics.iter().cloned());
+    compiled.inputs_hash = with_cert_inputs(&compiled.inputs_hash, &certs.inputs);
+    let mut plan = make_plan(&mut compiled, &recorded, &sources, &certs);
+    if let (Some(plan), Some(registry)) = (&mut plan, &compiled.registry) {
+        crate::caddy::annotate(plan, registry, paths);
+    }
     Planned {
         compiled,
         sources,
@@ -39,7 +51,12 @@ pub fn plan_project(paths: &ProjectPaths) -> Planned {
     }
 }
 
-fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) -> Option<Plan> {
+fn make_plan(
+    compiled: &mut Compiled,
+    recorded: &Recorded,
+    sources: &Sources,
+    certs: &crate::certs::Facts,
+) -> Option<Plan> {
     if compiled.diags.has_errors() {
         return None;
     }
@@ -48,12 +65,14 @@ fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) ->
     };
     let hooks = hook_specs(checked);
     let digests = sources.digests();
-    let mut plan = portoser_plan::plan_with_sources(
+    let mut plan = portoser_plan::plan_at_with_facts(
         registry,
         &hooks,
         recorded,
         &compiled.inputs_hash,
         &digests,
+        &certs.certs,
+        &portoser_plan::now_rfc3339(),
     );
     // The planner's own findings (a cycle it should never see) are diagnostics like any other.
     compiled.diags.extend(std::mem::take(&mut plan.diagnostics));
@@ -62,7 +81,28 @@ fn make_plan(compiled: &mut Compiled, recorded: &Recorded, sources: &Sources) ->
         plan.inputs
             .insert(format!("files of {service}"), digest.hash.clone());
     }
+    plan.inputs.extend(certs.inputs.clone());
     (!compiled.diags.has_errors()).then_some(plan)
+}
+
+/// The inputs hash extended with the PKI facts (`certificate of api` → fingerprint, due).
+fn with_cert_inputs(inputs_hash: &str, inputs: &BTreeMap<String, String>) -> String {
+    if inputs.is_empty() {
+        return inputs_hash.to_string();
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(inputs_hash.as_bytes());
+    for (name, value) in inputs {
+        hasher.update([0]);
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The inputs hash extended with every service's file digest (sorted by service).

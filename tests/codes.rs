@@ -58,7 +58,24 @@ const NO_FIXTURE: &[(&str, &str)] = &[
     ("E0511", "tests/failures.rs: a command that fails"),
     (
         "E0512",
-        "tests/failures.rs: a secret reference before issue 7",
+        "a hook step or node kind portoser cannot run yet: crates/portoser-exec tests",
+    ),
+    (
+        "E0540",
+        "needs a running Caddy that refuses a config: tests/e2e_caddy.rs",
+    ),
+    ("E0570", "tests/failures.rs: a Vault that does not answer"),
+    (
+        "E0571",
+        "needs a Vault and a host's AppRole: tests/e2e_vault.rs",
+    ),
+    (
+        "E0572",
+        "needs a Vault without the secret: crates/portoser-vault/tests/bao.rs (the kind), docs",
+    ),
+    (
+        "E0573",
+        "tests/failures.rs and tests/e2e_vault.rs: no AppRole file on the host",
     ),
 ];
 

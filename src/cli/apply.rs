@@ -43,6 +43,9 @@ pub struct ApplyArgs {
     /// Wait this long for another apply to release the lock (0: refuse at once)
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub lock_timeout: u64,
+    /// Do not heal failed nodes (the self-healing loop is on by default; docs/heal.md)
+    #[arg(long)]
+    pub no_auto_heal: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -204,16 +207,51 @@ pub(super) fn execute(
             };
         }
     };
-    // What gets recorded for each service once it is done, with the digest of its files.
-    let configs = portoser_plan::service_configs(registry, &recorded, &sources.digests());
+    // Certificates the plan renews are issued now, before any node runs (docs/certs.md).
+    let pki = crate::certs::pki(paths);
+    let certs = match crate::certs::prepare(&pki, registry, plan, crate::certs::now()) {
+        Ok(certs) => certs,
+        Err(d) => {
+            let mut diags = portoser_diag::Diagnostics::new();
+            diags.push(*d);
+            out.diagnostics_of(inputs.map, diags);
+            return Exit::Problems;
+        }
+    };
+    for line in &certs.issued {
+        out.stderr(&format!("certificate {line}"));
+    }
+    // What gets recorded for each service once it is done, with the digest of its files and
+    // the fingerprint of its certificate.
+    let configs = portoser_plan::service_configs_with_certs(
+        registry,
+        &recorded,
+        &sources.digests(),
+        &certs.facts,
+    );
     let pool = fleet::pool(registry, paths, &args.connect.options());
+    let healer = super::heal::healer(inputs.map, registry, &state, pool.clone(), args);
     let mut runner = EngineRunner::new(registry, &recorded, pool)
         .with_sources(sources.services.clone())
-        .with_custom_engines(hooks::custom_engines(checked));
+        .with_custom_engines(hooks::custom_engines(checked))
+        .with_caddy(crate::caddy::job(registry, paths))
+        .with_certs(certs.files);
+    if registry.services.iter().any(|s| !s.secrets.is_empty()) {
+        match crate::vault::client(registry, paths) {
+            Ok((client, mount)) => {
+                runner = runner.with_vault(portoser_exec::VaultAccess::new(client, mount));
+            }
+            // The secrets nodes fail with E0572 naming the service; the rest of the run goes on.
+            Err(why) => out.stderr(&format!("warning: Vault is not usable: {why}")),
+        }
+    }
     for (node, steps) in hooks::hook_nodes(checked) {
         runner = runner.with_hook(&node, steps);
     }
-    let runner = Arc::new(runner);
+    let runner = Arc::new(portoser_heal::Healing::new(
+        Arc::new(runner),
+        healer.clone(),
+    ));
     let options = ApplyOptions {
         per_host_limit: usize::from(args.per_host),
         ..ApplyOptions::default()
@@ -238,6 +276,8 @@ pub(super) fn execute(
         renewing.abort();
         report
     });
+    let run_id = result.as_ref().ok().and_then(|r| r.run_id);
+    super::heal::after_run(paths, inputs, &mut state, run_id, &healer, args.format, out);
     drop(lock);
     match result {
         Ok(report) => finish(&report, inputs, args.format, out),

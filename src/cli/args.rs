@@ -17,7 +17,7 @@ Exit codes:
   5  apply: a health gate failed and on_failure rolled the service back (the previous version runs)
   For apply, 1 means some nodes failed (the others finished and were recorded).
 
-Not yet available (planned): heal/diagnose, vault, certs,
+Not yet available (planned): heal/diagnose, vault,
 caddy reload, serve. See README.md.";
 
 #[derive(Debug, Parser)]
@@ -167,6 +167,38 @@ pub enum Command {
     History(super::history::HistoryArgs),
     /// Plan and apply an earlier recorded configuration of one service
     Rollback(super::rollback::RollbackArgs),
+    /// The Caddy ingress: render the Caddyfile, diff it, reload it (docs/caddy.md)
+    Caddy {
+        #[command(subcommand)]
+        cmd: super::caddy::CaddyCommand,
+    },
+    /// The project CA and certificates: init-ca, issue, client, list, check (docs/certs.md)
+    Certs {
+        #[command(subcommand)]
+        cmd: super::certs::CertsCommand,
+    },
+    /// Vault secrets: per-host AppRoles, rotate a host's secret-id, put/get/list (docs/vault.md)
+    Vault {
+        #[command(subcommand)]
+        cmd: super::vault::VaultCommand,
+    },
+    /// Observe an unhealthy service and name the healing rule that matches (acts on nothing)
+    Diagnose {
+        service: String,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// Heal an unhealthy service: the matching rule's actions, then a redeploy and its health check
+    Heal {
+        service: String,
+        #[command(flatten)]
+        connect: super::apply::ConnectArgs,
+    },
+    /// What the self-healing loop learned: list, show RULE, stats (docs/heal.md)
+    Learn {
+        #[command(subcommand)]
+        cmd: super::heal::LearnCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@
 
 use portoser_diag::{Diagnostic, Span};
 use portoser_exec::{FailureKind, NodeFailure, NodeReport, Outcome, RunReport};
-use portoser_registry::Registry;
+use portoser_registry::{Registry, Service};
 use std::collections::HashMap;
 
 pub const UNREACHABLE: &str = "E0501";
@@ -19,6 +19,11 @@ pub const DISK_FULL: &str = "E0509";
 pub const PERMISSION_DENIED: &str = "E0510";
 pub const COMMAND_FAILED: &str = "E0511";
 pub const NOT_SUPPORTED: &str = "E0512";
+pub const CADDY_REJECTED: &str = "E0540";
+pub const VAULT_UNREACHABLE: &str = "E0570";
+pub const SECRET_DENIED: &str = "E0571";
+pub const SECRET_MISSING: &str = "E0572";
+pub const NO_APPROLE: &str = "E0573";
 
 fn code(kind: FailureKind) -> &'static str {
     match kind {
@@ -34,6 +39,11 @@ fn code(kind: FailureKind) -> &'static str {
         FailureKind::PermissionDenied => PERMISSION_DENIED,
         FailureKind::CommandFailed => COMMAND_FAILED,
         FailureKind::NotSupported => NOT_SUPPORTED,
+        FailureKind::CaddyRejected => CADDY_REJECTED,
+        FailureKind::VaultUnreachable => VAULT_UNREACHABLE,
+        FailureKind::SecretDenied => SECRET_DENIED,
+        FailureKind::SecretMissing => SECRET_MISSING,
+        FailureKind::NoAppRole => NO_APPROLE,
     }
 }
 
@@ -51,12 +61,22 @@ fn help(kind: FailureKind, node: &NodeReport) -> Option<String> {
         FailureKind::Unhealthy => format!("`portoser logs {service}` shows what it printed; `portoser status {service}` its state"),
         FailureKind::DiskFull => format!("free space on `{host}` (old logs, unused docker images)"),
         FailureKind::PermissionDenied => format!("the SSH user of `{host}` must own the host's base directory (`path`)"),
+        FailureKind::CaddyRejected => "`portoser caddy render` prints the Caddyfile; fix the registry entry Caddy's message points to, then apply again".to_string(),
+        FailureKind::VaultUnreachable => "check `vault.address`, that Vault is up and unsealed, and that `vault.ca_cert` is the CA that signed its certificate".to_string(),
+        FailureKind::SecretDenied => format!("if `{service}` moved to `{host}`, run `portoser vault setup-approles` so `{host}`'s policy covers its secrets; `portoser vault rotate {host}` if its secret-id was revoked"),
+        FailureKind::SecretMissing => format!("`portoser vault list {service}` shows what is missing; `portoser vault put {service} VAR` writes it"),
+        FailureKind::NoAppRole => "run `portoser vault setup-approles` (with the operator's VAULT_TOKEN) to deliver each host's AppRole".to_string(),
         FailureKind::CommandFailed | FailureKind::NotSupported => return None,
     })
 }
 
 /// Host-level failures point at the host entry; the rest at the service entry.
-fn place(kind: FailureKind, node: &NodeReport, registry: &Registry) -> Option<(Span, String)> {
+fn place(
+    kind: FailureKind,
+    secret: Option<&str>,
+    node: &NodeReport,
+    registry: &Registry,
+) -> Option<(Span, String)> {
     let host_level = matches!(
         kind,
         FailureKind::Unreachable
@@ -64,7 +84,21 @@ fn place(kind: FailureKind, node: &NodeReport, registry: &Registry) -> Option<(S
             | FailureKind::HostKeyUnknown
             | FailureKind::HostKeyChanged
     );
+    if kind == FailureKind::CaddyRejected
+        && let Some(ingress) = registry
+            .caddy
+            .as_ref()
+            .and_then(|c| c.ingress_host.as_ref())
+    {
+        return Some((
+            ingress.span,
+            "the Caddy ingress this config was for".to_string(),
+        ));
+    }
     let service = node.service.as_deref().and_then(|s| registry.service(s));
+    if let Some(found) = secret_entry(secret, service) {
+        return Some(found);
+    }
     match (host_level, registry.host(&node.host), service) {
         (true, Some(host), _) => {
             Some((host.name.span, format!("`{}` is declared here", node.host)))
@@ -78,6 +112,18 @@ fn place(kind: FailureKind, node: &NodeReport, registry: &Registry) -> Option<(S
     }
 }
 
+/// A failure about one secret points at its `secrets:` entry (the `path#key` reference).
+fn secret_entry(secret: Option<&str>, service: Option<&Service>) -> Option<(Span, String)> {
+    let (var, r) = service?
+        .secrets
+        .iter()
+        .find(|(v, _)| Some(v.value.as_str()) == secret)?;
+    Some((
+        r.span,
+        format!("`{}` is read from `{}`", var.value, r.value),
+    ))
+}
+
 /// Where the failing node comes from: the registry, and for a hook node also its playbook.
 pub struct Origins<'a> {
     pub registry: &'a Registry,
@@ -89,7 +135,8 @@ pub fn diagnostic(node: &NodeReport, failure: &NodeFailure, origins: &Origins<'_
         code(failure.kind),
         format!("{}: {}", node.id, failure.message),
     );
-    if let Some((span, label)) = place(failure.kind, node, origins.registry) {
+    let secret = failure.secret.as_deref();
+    if let Some((span, label)) = place(failure.kind, secret, node, origins.registry) {
         d = d.at(span, label);
     }
     if let Some(span) = origins.hooks.get(&node.id) {

@@ -2,12 +2,15 @@
 
 mod apply;
 mod args;
+mod caddy;
+mod certs;
 mod check;
 mod demo;
 mod explain;
 pub mod failures;
 mod fmt;
 mod github;
+mod heal;
 mod history;
 mod hosts;
 mod lock;
@@ -17,6 +20,7 @@ mod registry;
 mod rollback;
 mod services;
 mod show;
+mod vault;
 
 use args::{Cli, Command, HostsCommand};
 use clap::Parser;
@@ -115,6 +119,16 @@ where
         Command::Show(args) => show::run(&args, &out),
         Command::History(args) => history::run(&paths, &args, &out),
         Command::Rollback(args) => rollback::run(&paths, &args, &out),
+        Command::Caddy { cmd } => caddy::run(&paths, &cmd, &out),
+        Command::Vault { cmd } => vault::run(&paths, &cmd, &out),
+        Command::Certs { cmd } => certs::run(&paths, &cmd, &out),
+        Command::Diagnose { service, connect } => {
+            heal::diagnose_or_heal(&paths, &service, false, &connect, &out)
+        }
+        Command::Heal { service, connect } => {
+            heal::diagnose_or_heal(&paths, &service, true, &connect, &out)
+        }
+        Command::Learn { cmd } => heal::learn(&paths, &cmd, &out),
         // stdout carries the protocol: nothing else may print there.
         Command::Schema => {
             out.stdout_raw(portoser_registry::schema::registry_schema_json().as_bytes());

@@ -16,6 +16,8 @@ stop_pidfile() {
   tb_wait $((grace * 10)) eval '! tb_alive "$f"' || kill -KILL "$pid" 2>/dev/null || true
 }
 
+"$(dirname "$0")/caddy.sh" stop || true
+
 # Remove containers first (so dockerd has nothing to wait for), then the daemons: all in
 # parallel, each dockerd takes seconds to shut down.
 stop_dockerd() {

@@ -15,6 +15,10 @@ TB_SYS_NS=${TB_PREFIX}-sys
 TB_SYS_CONTAINER=ptb-systemd
 TB_SYS_IMAGE=portoser-testbed/systemd:bookworm
 TB_BUSYBOX_IMAGE=portoser-testbed/busybox:latest
+TB_CADDY_DIR=$TB_ROOT/caddy                              # the ingress Caddy (caddy.sh), in h1
+TB_CADDY_ADMIN_PORT=22019
+TB_CADDY_HTTP_PORT=22080
+TB_CADDY_HTTPS_PORT=22443
 
 tb_log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 tb_die() { printf '[testbed] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -195,6 +195,7 @@ for ((i = 1; i <= N; i++)); do
   ensure_busybox "$(tb_hdir "$i")"
 done
 sys_wait_ssh
+"$TB_DIR/caddy.sh" start
 
 # --- outputs -----------------------------------------------------------------------------------
 source "$TB_DIR/write-out.sh"

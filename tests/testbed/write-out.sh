@@ -78,5 +78,10 @@ write_out() {
     echo "export PORTOSER_TESTBED_SYS_DOCKER_HOST='unix://$TB_ROOT/sys/docker.sock'"
     echo "export PORTOSER_TESTBED_SYS_CONTAINER='$TB_SYS_CONTAINER'"
     echo "export PORTOSER_TESTBED_SYS_AUTHORIZED_KEYS='$TB_ROOT/sys/ssh/authorized_keys'"
+    # The ingress Caddy (caddy.sh) in h1's namespace.
+    echo "export PORTOSER_TESTBED_CADDY_DIR='$TB_CADDY_DIR'"
+    echo "export PORTOSER_TESTBED_CADDY_ADMIN='127.0.0.1:$TB_CADDY_ADMIN_PORT'"
+    echo "export PORTOSER_TESTBED_CADDY_HTTP_PORT='$TB_CADDY_HTTP_PORT'"
+    echo "export PORTOSER_TESTBED_CADDY_HTTPS_PORT='$TB_CADDY_HTTPS_PORT'"
   } >"$o/env.sh"
 }

@@ -36,6 +36,12 @@ pub struct EngineRunner {
     /// Engines defined by an `engine` block, evaluated per service by the checker.
     custom: HashMap<String, Custom>,
     routed: bool,
+    /// The Caddy reload (rendered Caddyfile, TLS files), or why it cannot be prepared.
+    pub(crate) caddy: Option<Result<crate::caddy::CaddyJob, String>>,
+    /// Vault, for the `secrets` nodes (None: the registry has no `vault:`).
+    pub(crate) vault: Option<crate::secrets::VaultAccess>,
+    /// The TLS files of each `tls: auto` service, for its `certs` node.
+    pub(crate) certs: HashMap<String, crate::certs::CertFiles>,
 }
 
 impl EngineRunner {
@@ -88,7 +94,32 @@ impl EngineRunner {
             sources: HashMap::new(),
             custom: HashMap::new(),
             routed,
+            caddy: None,
+            vault: None,
+            certs: HashMap::new(),
         }
+    }
+
+    /// The TLS files the `certs` nodes put on the hosts, by service name.
+    pub fn with_certs(
+        mut self,
+        certs: impl IntoIterator<Item = (String, crate::certs::CertFiles)>,
+    ) -> Self {
+        self.certs.extend(certs);
+        self
+    }
+
+    /// The Vault the `secrets` nodes read from, as each host's AppRole.
+    pub fn with_vault(mut self, vault: crate::secrets::VaultAccess) -> Self {
+        self.vault = Some(vault);
+        self
+    }
+
+    /// The Caddy reload the `caddy/reload` node performs (the CLI renders it and reads the
+    /// TLS files), or why it could not be prepared (the node then fails with that).
+    pub fn with_caddy(mut self, job: Result<crate::caddy::CaddyJob, String>) -> Self {
+        self.caddy = Some(job);
+        self
     }
 
     /// The typed steps of a hook node (by node id, `api/after-deploy`), from the checked
@@ -162,7 +193,14 @@ impl EngineRunner {
         self.pool.get(host).await.map_err(transport_failure)
     }
 
-    async fn node(&self, node: &Node, cancel: &CancelToken) -> Result<NodeOutput, NodeFailure> {
+    /// One node; `recover`: run a failed health gate's `on_failure` (the healing loop asks
+    /// for it only when it gives up).
+    async fn node(
+        &self,
+        node: &Node,
+        cancel: &CancelToken,
+        recover: bool,
+    ) -> Result<NodeOutput, NodeFailure> {
         match node.kind {
             NodeKind::Prepare => {
                 let spec = self.spec(node)?;
@@ -179,7 +217,8 @@ impl EngineRunner {
                 exec(&t, Script::from(uv), "uv sync --frozen", INSTALL).await?;
                 Ok(NodeOutput::default())
             }
-            NodeKind::Secrets => self.secrets(node),
+            NodeKind::Secrets => self.write_secrets(node).await,
+            NodeKind::Certs => self.put_certs(node).await,
             NodeKind::Deploy => {
                 let spec = self.spec(node)?;
                 let t = self.transport(&spec.host).await?;
@@ -191,7 +230,7 @@ impl EngineRunner {
                 let spec = self.spec(node)?;
                 let t = self.transport(&spec.host).await?;
                 match health(&t, spec).await {
-                    Err(f) if f.kind == FailureKind::Unhealthy => {
+                    Err(f) if f.kind == FailureKind::Unhealthy && recover => {
                         Err(self.on_failure(node, &t, spec, f).await)
                     }
                     done => done,
@@ -206,11 +245,7 @@ impl EngineRunner {
                 .kind(FailureKind::NotSupported)),
             },
             NodeKind::Caddy if !self.routed => Ok(NodeOutput::message("no service is routed")),
-            NodeKind::Caddy => Err(NodeFailure::new(
-                "reloading Caddy is not supported yet: services with a `hostname` are deployed \
-                 but not routed, and stay unrecorded until their route is live",
-            )
-            .kind(FailureKind::NotSupported)),
+            NodeKind::Caddy => self.caddy_reload().await,
             NodeKind::StopOld | NodeKind::Remove => {
                 let spec = self.old_spec(node)?;
                 let t = self.transport(&spec.host).await?;
@@ -259,23 +294,32 @@ impl EngineRunner {
             ),
         )
     }
-
-    fn secrets(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
-        let name = service_of(node)?;
-        let refs = self.configs.get(name).map(|c| c.secrets.len()).unwrap_or(0);
-        if refs == 0 {
-            return Ok(NodeOutput::default());
-        }
-        Err(NodeFailure::new(format!(
-            "secrets are not supported yet (issue 7): `{name}` references {refs} secret(s)"
-        ))
-        .kind(FailureKind::NotSupported))
-    }
 }
 
 impl NodeRunner for EngineRunner {
     async fn run(&self, node: &Node, cancel: &CancelToken) -> Result<NodeOutput, NodeFailure> {
-        self.node(node, cancel).await
+        self.node(node, cancel, true).await
+    }
+
+    async fn run_unrecovered(
+        &self,
+        node: &Node,
+        cancel: &CancelToken,
+    ) -> Result<NodeOutput, NodeFailure> {
+        self.node(node, cancel, false).await
+    }
+
+    async fn recover(&self, node: &Node, failure: NodeFailure) -> NodeFailure {
+        if node.kind != NodeKind::Health || failure.kind != FailureKind::Unhealthy {
+            return failure;
+        }
+        let Ok(spec) = self.spec(node) else {
+            return failure;
+        };
+        match self.transport(&spec.host).await {
+            Ok(t) => self.on_failure(node, &t, spec, failure).await,
+            Err(_) => failure,
+        }
     }
 }
 

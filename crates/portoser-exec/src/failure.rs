@@ -30,8 +30,19 @@ pub enum FailureKind {
     /// A command on the host exited non-zero for another reason.
     #[default]
     CommandFailed,
-    /// The plan needs something portoser does not do yet (secrets, the Caddy reload).
+    /// The plan needs something portoser does not do yet.
     NotSupported,
+    /// Caddy refused the rendered config (`caddy adapt` or the admin API); the running one
+    /// keeps serving.
+    CaddyRejected,
+    /// Vault does not answer (connection, TLS, timeout) while reading a service's secrets.
+    VaultUnreachable,
+    /// Vault refused a host's AppRole a secret (403) or the login.
+    SecretDenied,
+    /// The secret's path or key is not in Vault, or its value cannot go in an env file.
+    SecretMissing,
+    /// The host has no (usable) AppRole credentials file: `vault setup-approles` never ran.
+    NoAppRole,
 }
 
 impl FailureKind {
@@ -49,6 +60,11 @@ impl FailureKind {
             FailureKind::PermissionDenied => "permission_denied",
             FailureKind::CommandFailed => "command_failed",
             FailureKind::NotSupported => "unknown",
+            FailureKind::CaddyRejected => "command_failed",
+            FailureKind::VaultUnreachable
+            | FailureKind::SecretDenied
+            | FailureKind::SecretMissing
+            | FailureKind::NoAppRole => "unknown",
         }
     }
 

@@ -8,7 +8,9 @@
 //! documents the behaviour.
 
 mod apply;
+mod caddy;
 mod cancel;
+mod certs;
 mod engine_runner;
 mod event;
 mod failure;
@@ -20,12 +22,16 @@ pub mod render;
 mod report;
 mod runner;
 mod scheduler;
+mod secrets;
 
 pub use apply::{ApplyOptions, apply};
+pub use caddy::CaddyJob;
 pub use cancel::CancelToken;
+pub use certs::{CertFiles, TLS_DIR};
 pub use engine_runner::EngineRunner;
 pub use event::{Event, EventKind};
 pub use failure::FailureKind;
 pub use hooks::HookStep;
 pub use report::{CriticalPath, NodeReport, Outcome, RunOutcome, RunReport, StateChange, Totals};
 pub use runner::{NodeFailure, NodeOutput, NodeRunner, Recovery};
+pub use secrets::VaultAccess;

@@ -100,7 +100,7 @@ async fn each_node_kind_sends_what_it_should() {
     );
     assert_eq!(
         run_node(&runner, "api", NodeKind::Secrets).await,
-        Err("secrets are not supported yet (issue 7): `api` references 1 secret(s)".into())
+        Err("`api` has secrets but no Vault is configured (`vault:` in the registry)".into())
     );
     assert_eq!(
         run_node(&runner, "db", NodeKind::Secrets).await,
@@ -109,7 +109,7 @@ async fn each_node_kind_sends_what_it_should() {
     assert!(run_node(&runner, "api", NodeKind::Deploy).await.is_ok());
     let caddy = run_node(&runner, "api", NodeKind::Caddy).await;
     assert!(
-        matches!(&caddy, Err(m) if m.starts_with("reloading Caddy is not supported yet")),
+        matches!(&caddy, Err(m) if m == "no Caddyfile was prepared for this run"),
         "{caddy:?}"
     );
     assert_eq!(

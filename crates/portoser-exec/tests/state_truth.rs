@@ -249,7 +249,7 @@ async fn a_routed_service_is_not_recorded_while_its_route_failed() {
     let planned = plan(&reg, &st.db.recorded().expect("recorded"));
     assert!(planned.node("caddy/reload").is_some());
     let runner =
-        Arc::new(FakeRunner::new(MS).fail("caddy/reload", MS, "caddy is not supported yet"));
+        Arc::new(FakeRunner::new(MS).fail("caddy/reload", MS, "Caddy rejected the new config"));
     let (report, _) = run(&planned, &cfg, runner, &mut st.db, &ApplyOptions::default()).await;
     assert_eq!(report.outcome(), RunOutcome::Failed);
     let recorded = st.db.recorded().expect("recorded");

@@ -16,6 +16,25 @@ fn route(host: &str, port: Option<u16>) -> String {
     }
 }
 
+/// Replicas (services sharing a hostname) make one route with every target, sorted.
+fn routes<'c>(entries: impl Iterator<Item = (String, &'c crate::ServiceConfig)>) -> Routes {
+    let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, config) in entries {
+        targets
+            .entry(name)
+            .or_default()
+            .push(route(&config.host, config.port));
+    }
+    targets
+        .into_iter()
+        .map(|(name, mut t)| {
+            t.sort();
+            t.dedup();
+            (name, t.join(", "))
+        })
+        .collect()
+}
+
 pub(crate) fn add_reload(
     b: &mut Builder,
     registry: &Registry,
@@ -23,21 +42,17 @@ pub(crate) fn add_reload(
     planned: &[Planned],
     removed: &[Removed],
 ) {
-    let new: Routes = planned
-        .iter()
-        .filter_map(|p| {
-            let name = p.config.hostname.clone()?;
-            Some((name, route(&p.config.host, p.config.port)))
-        })
-        .collect();
-    let old: Routes = recorded
-        .services
-        .values()
-        .filter_map(|a| {
-            let name = a.config.hostname.clone()?;
-            Some((name, route(&a.config.host, a.config.port)))
-        })
-        .collect();
+    let new = routes(
+        planned
+            .iter()
+            .filter_map(|p| Some((p.config.hostname.clone()?, &p.config))),
+    );
+    let old = routes(
+        recorded
+            .services
+            .values()
+            .filter_map(|a| Some((a.config.hostname.clone()?, &a.config))),
+    );
     if new.is_empty() && old.is_empty() {
         return;
     }

@@ -21,6 +21,8 @@ pub struct Registry {
     pub caddy: Option<Caddy>,
     pub dns: Option<Dns>,
     pub vault: Option<Vault>,
+    /// **new**: lifetimes of the certificates the project CA issues (docs/certs.md).
+    pub certs: Option<Certs>,
     pub defaults: Defaults,
 }
 
@@ -354,6 +356,11 @@ pub struct Service {
     pub tls_cert: Option<SString>,
     pub tls_key: Option<SString>,
     pub ca_cert: Option<SString>,
+    /// **new**: `tls: auto`: the project CA issues this service's server certificate and
+    /// apply puts it on the host (docs/certs.md).
+    pub tls: Option<Spanned<TlsMode>>,
+    /// **new**: Caddy requires a client certificate signed by `ca_cert` (mTLS enforced).
+    pub mtls: Option<Spanned<bool>>,
     pub description: Option<SString>,
     pub working_dir: Option<SString>,
     pub python_manager: Option<SString>,
@@ -394,6 +401,8 @@ impl Service {
             tls_cert: None,
             tls_key: None,
             ca_cert: None,
+            tls: None,
+            mtls: None,
             description: None,
             working_dir: None,
             python_manager: None,
@@ -533,6 +542,34 @@ pub struct Vault {
     pub address: Option<SString>,
     pub mount: Option<SString>,
     pub ca_cert: Option<SString>,
+    /// **new**: a local dev server: plain `http://` is accepted (E0170 otherwise).
+    pub dev: Option<Spanned<bool>>,
+}
+
+/// How a service gets its TLS certificate (`tls:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsMode {
+    /// Issued by the project CA, renewed by the plan, distributed by apply.
+    Auto,
+}
+
+impl TlsMode {
+    pub const ALL: [TlsMode; 1] = [TlsMode::Auto];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Auto => "auto",
+        }
+    }
+}
+
+/// The top-level `certs:` section: lifetimes of the certificates the project CA issues.
+#[derive(Clone, Debug, Default)]
+pub struct Certs {
+    /// Validity of server and client certificates (default 90 days, at most 398).
+    pub lifetime: Option<Spanned<Duration>>,
+    /// The plan renews a certificate expiring within this (default 30 days).
+    pub renew_before: Option<Spanned<Duration>>,
 }
 
 /// Values a service or host takes when it does not set its own.

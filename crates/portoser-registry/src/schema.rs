@@ -11,9 +11,10 @@
 //! current (`UPDATE_SCHEMA=1`) and checks it against the examples and the error fixtures.
 
 use crate::load::{
-    CADDY_KEYS, DEFAULTS_KEYS, DNS_KEYS, HEALTH_KEYS, HOST_KEYS, SERVICE_KEYS, TOP_KEYS, VAULT_KEYS,
+    CADDY_KEYS, CERTS_KEYS, DEFAULTS_KEYS, DNS_KEYS, HEALTH_KEYS, HOST_KEYS, SERVICE_KEYS,
+    TOP_KEYS, VAULT_KEYS,
 };
-use crate::model::{Arch, Connection, Engine, EngineName, HealthKind, OnFailure};
+use crate::model::{Arch, Connection, Engine, EngineName, HealthKind, OnFailure, TlsMode};
 use serde_json::{Map, Value, json};
 
 mod keys;
@@ -99,6 +100,9 @@ fn property(section: Section, key: &str) -> Option<Value> {
         (Top, "caddy") => object(Caddy, CADDY_KEYS),
         (Top, "dns") => object(Dns, DNS_KEYS),
         (Top, "vault") => object(Vault, VAULT_KEYS),
+        (Top, "certs") => object(Certs, CERTS_KEYS),
+        (Certs, "lifetime" | "renew_before") => nullable(duration()),
+        (Service, "tls") => nullable(choice(TlsMode::ALL.map(TlsMode::as_str))),
         (Top, "defaults") => object(Defaults, DEFAULTS_KEYS),
         (Service, "health") => object(Health, HEALTH_KEYS),
         (_, "ssh_port" | "port" | "http_port" | "https_port") => nullable(port()),
@@ -118,6 +122,8 @@ fn property(section: Section, key: &str) -> Option<Value> {
         )),
         (Service, "env") => nullable(env()),
         (Service, "secrets") => nullable(secrets()),
+        (Service, "mtls") => nullable(json!({ "type": "boolean" })),
+        (Vault, "dev") => nullable(json!({ "type": "boolean" })),
         (_, key) if keys::is_string(section, key) => nullable(string()),
         _ => return None,
     };
@@ -134,7 +140,7 @@ fn with_doc(mut schema: Value, doc: &str) -> Value {
 
 /// Every loader key, per section, for the drift test.
 #[cfg(test)]
-fn sections() -> [(Section, &'static [&'static str]); 8] {
+fn sections() -> [(Section, &'static [&'static str]); 9] {
     [
         (Section::Top, TOP_KEYS),
         (Section::Host, HOST_KEYS),
@@ -142,6 +148,7 @@ fn sections() -> [(Section, &'static [&'static str]); 8] {
         (Section::Caddy, CADDY_KEYS),
         (Section::Dns, DNS_KEYS),
         (Section::Vault, VAULT_KEYS),
+        (Section::Certs, CERTS_KEYS),
         (Section::Defaults, DEFAULTS_KEYS),
         (Section::Health, HEALTH_KEYS),
     ]

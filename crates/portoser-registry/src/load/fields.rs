@@ -131,6 +131,17 @@ impl<'n> Fields<'n> {
         }
     }
 
+    pub(crate) fn boolean(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<bool>> {
+        let node = self.get(key)?;
+        match &node.value {
+            Value::Bool(b) => Some(Spanned::new(*b, node.span)),
+            _ => {
+                type_error(diags, node, &format!("`{key}`"), "`true` or `false`");
+                None
+            }
+        }
+    }
+
     pub(crate) fn duration(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<Duration>> {
         let node = self.get(key)?;
         let parsed = match &node.value {

@@ -9,6 +9,7 @@ pub(super) enum Section {
     Caddy,
     Dns,
     Vault,
+    Certs,
     Defaults,
     Health,
 }
@@ -45,7 +46,9 @@ pub(super) fn is_string(section: Section, key: &str) -> bool {
             key,
             "ingress_host" | "admin_api" | "caddyfile_path" | "email"
         ),
-        Dns | Vault => true,
+        Dns => true,
+        Certs => false,
+        Vault => key != "dev",
         Defaults => matches!(key, "ssh_user" | "ssh_key" | "known_hosts" | "path"),
         Health => matches!(key, "endpoint" | "expect_body"),
     }
@@ -70,6 +73,7 @@ fn top(key: &str) -> &'static str {
         "caddy" => "The Caddy ingress in front of the services",
         "dns" => "The DNS provider for service hostnames",
         "vault" => "The Vault server `secrets` are read from at apply time",
+        "certs" => "Lifetimes of the certificates the project CA issues (docs/certs.md)",
         "defaults" => "Values a host or service takes when it does not set its own",
         _ => "",
     }
@@ -119,7 +123,11 @@ fn service(key: &str) -> Option<&'static str> {
         "dependencies" => "Services this one needs (names under `services`)",
         "tls_cert" => "TLS certificate path (with `tls_key`)",
         "tls_key" => "TLS key path (with `tls_cert`)",
-        "ca_cert" => "CA certificate path",
+        "ca_cert" => "CA certificate path (with `mtls`: the CA client certificates must chain to)",
+        "tls" => {
+            "`auto`: the project CA issues the server certificate, apply puts it on the host (docs/certs.md)"
+        }
+        "mtls" => "Caddy refuses clients without a certificate signed by `ca_cert` (enforced mTLS)",
         "description" => "What the service is",
         "working_dir" => "Working directory (local, native)",
         "python_manager" => "`uv` for Python apps (local)",
@@ -174,6 +182,13 @@ fn sections(section: Section, key: &str) -> &'static str {
         (Section::Vault, "address") => "Vault address (`https://vault.lan:8200`)",
         (Section::Vault, "mount") => "KV mount secrets are read from",
         (Section::Vault, "ca_cert") => "CA certificate for Vault's TLS",
+        (Section::Vault, "dev") => "A local dev Vault: accept a plain `http://` address",
+        (Section::Certs, "lifetime") => {
+            "Validity of issued certificates: `90d` (default), at most `398d` (Apple's limit)"
+        }
+        (Section::Certs, "renew_before") => {
+            "The plan renews a certificate expiring within this: `30d` (default)"
+        }
         (Section::Defaults, "ssh_user") => "SSH user for hosts without their own",
         (Section::Defaults, "ssh_port") => "SSH port for hosts without their own",
         (Section::Defaults, "ssh_key") => "Private key file for hosts without their own `ssh_key`",

@@ -2,7 +2,7 @@
 
 use super::Index;
 use super::rules::{is_address, is_dns_name};
-use crate::model::{Registry, SString};
+use crate::model::{Registry, SString, Service};
 use portoser_diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ pub(super) fn check(registry: &Registry, index: &Index<'_>, diags: &mut Diagnost
         }
     }
     let mut ports: HashMap<(&str, u16), Span> = HashMap::new();
-    let mut hostnames: HashMap<String, Span> = HashMap::new();
+    let mut hostnames: HashMap<String, &Service> = HashMap::new();
     for service in &registry.services {
         match &service.current_host {
             None => diags.push(
@@ -58,24 +58,133 @@ pub(super) fn check(registry: &Registry, index: &Index<'_>, diags: &mut Diagnost
                 }
             }
         }
+        mtls(service, diags);
         if let Some(name) = &service.hostname {
             if !is_dns_name(&name.value) {
                 invalid_name(name, diags);
-            } else if let Some(first) = hostnames.insert(name.value.to_ascii_lowercase(), name.span)
+            } else if let Some(first) = hostnames.get(&name.value.to_ascii_lowercase())
+                && let Some(why) = not_replicas(first, service)
             {
+                let first_span = first.hostname.as_ref().map_or(first.span, |h| h.span);
                 diags.push(
                     Diagnostic::error(
                         "E0111",
                         format!("hostname `{}` is used by two services", name.value),
                     )
                     .at(name.span, "second service with this hostname")
-                    .with_label(first, "first service with this hostname")
-                    .with_note("Caddy can route one hostname to one service only"),
+                    .with_label(first_span, "first service with this hostname")
+                    .with_note(format!(
+                        "services sharing a hostname are replicas Caddy load-balances, but {why}"
+                    ))
+                    .with_help(
+                        "give one of them another hostname, or make them replicas: other hosts, \
+                         the same port, health path, TLS files and mtls",
+                    ),
                 );
+            } else {
+                hostnames
+                    .entry(name.value.to_ascii_lowercase())
+                    .or_insert(service);
             }
         }
     }
     ingress(registry, index, diags);
+}
+
+/// `mtls: true` needs the CA client certificates must chain to, and a route to protect.
+fn mtls(service: &Service, diags: &mut Diagnostics) {
+    let Some(m) = service.mtls.filter(|m| m.value) else {
+        return;
+    };
+    let missing = match (&service.ca_cert, &service.hostname) {
+        (None, _) => "`ca_cert`",
+        (_, None) => "a `hostname`",
+        _ => return,
+    };
+    diags.push(
+        Diagnostic::error(
+            "E0150",
+            format!(
+                "service `{}` asks for mTLS without {missing}",
+                service.name.value
+            ),
+        )
+        .at(m.span, "mTLS enforced here")
+        .with_note(
+            "Caddy refuses clients without a certificate signed by `ca_cert`, on the service's \
+             `hostname`",
+        )
+        .with_help(format!(
+            "add {missing} (the project CA is `.portoser/pki/ca.crt` after `portoser certs \
+             init-ca`), or remove `mtls`"
+        )),
+    );
+}
+
+/// Why two services with one hostname cannot be replicas behind one Caddy site (one
+/// `reverse_proxy` has one TLS setup, one health path and one upstream port scheme).
+fn not_replicas(a: &Service, b: &Service) -> Option<String> {
+    let text = |v: &Option<SString>| v.as_ref().map(|s| s.value.clone());
+    if a.current_host.is_some() && text(&a.current_host) == text(&b.current_host) {
+        return Some(format!(
+            "both run on `{}`",
+            text(&a.current_host).unwrap_or_default()
+        ));
+    }
+    if a.port.map(|p| p.value) != b.port.map(|p| p.value) {
+        return Some("their ports differ".to_string());
+    }
+    if health_path(a) != health_path(b) {
+        return Some("their health paths differ".to_string());
+    }
+    let tls = |s: &Service| {
+        (
+            text(&s.tls_cert),
+            text(&s.tls_key),
+            text(&s.ca_cert),
+            s.mtls.is_some_and(|m| m.value),
+        )
+    };
+    if tls(a) != tls(b) {
+        return Some("their tls_cert, tls_key, ca_cert or mtls differ".to_string());
+    }
+    None
+}
+
+/// The path of the service's HTTP health URL (`http://h:1/health` → `/health`), or how it is
+/// checked otherwise.
+fn health_path(s: &Service) -> Option<String> {
+    let url = s
+        .health
+        .as_ref()
+        .map(|h| {
+            let kind = h
+                .kind
+                .as_ref()
+                .map(|k| k.value.as_str())
+                .unwrap_or_default();
+            let endpoint = h
+                .endpoint
+                .as_ref()
+                .map(|e| e.value.as_str())
+                .unwrap_or_default();
+            (kind.to_string(), endpoint.to_string())
+        })
+        .or_else(|| {
+            s.healthcheck_url
+                .as_ref()
+                .map(|u| ("http".to_string(), u.value.clone()))
+        })?;
+    match url {
+        (kind, endpoint) if kind == "http" => {
+            let rest = endpoint.split_once("://").map_or("", |(_, r)| r);
+            Some(
+                rest.find('/')
+                    .map_or("/".to_string(), |i| rest[i..].to_string()),
+            )
+        }
+        (kind, _) => Some(kind),
+    }
 }
 
 fn address(value: &SString, what: &str, diags: &mut Diagnostics) {

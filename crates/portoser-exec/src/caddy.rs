@@ -1,0 +1,56 @@
+//! The `caddy/reload` node: the rendered Caddyfile validated and loaded on the ingress host
+//! (portoser_caddy::reload), then kept locally as the applied one (what plan diffs against).
+
+use crate::engine_runner::{EngineRunner, transport_failure};
+use crate::{FailureKind, NodeFailure, NodeOutput};
+use portoser_caddy::{ReloadError, ReloadJob};
+use std::path::PathBuf;
+
+/// What the runner needs for the reload, prepared by the CLI (it reads the TLS files).
+#[derive(Clone, Debug)]
+pub struct CaddyJob {
+    pub ingress_host: String,
+    pub reload: ReloadJob,
+    /// `.portoser/caddy/Caddyfile.applied` of the project: written after a successful load.
+    pub applied_path: PathBuf,
+}
+
+impl EngineRunner {
+    pub(crate) async fn caddy_reload(&self) -> Result<NodeOutput, NodeFailure> {
+        let job = match &self.caddy {
+            Some(Ok(job)) => job,
+            Some(Err(why)) => return Err(NodeFailure::new(why.clone())),
+            // A runner built without `with_caddy` (a library user, a test) has nothing to load.
+            None => return Err(NodeFailure::new("no Caddyfile was prepared for this run")),
+        };
+        let t = self.transport(&job.ingress_host).await?;
+        portoser_caddy::reload(&t, &job.reload)
+            .await
+            .map_err(reload_failure)?;
+        // The ingress serves it now; a failure to keep the local copy only makes the next
+        // plan's diff larger than it is, so it is a note, not a failed node.
+        let sites = job.reload.text.matches("\treverse_proxy").count();
+        let mut out =
+            NodeOutput::message(format!("loaded on `{}`: {sites} site(s)", job.ingress_host));
+        if let Err(e) = portoser_caddy::write_applied(&job.applied_path, &job.reload.text) {
+            out = NodeOutput::message(format!(
+                "loaded on `{}`: {sites} site(s); could not keep {}: {e}",
+                job.ingress_host,
+                job.applied_path.display()
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn reload_failure(e: ReloadError) -> NodeFailure {
+    match e {
+        ReloadError::Transport(t) => transport_failure(t),
+        ReloadError::Invalid(m) | ReloadError::Rejected(m) => {
+            NodeFailure::new(format!("Caddy rejected the new config: {m}"))
+                .with_note("the running config is unchanged and keeps serving")
+                .kind(FailureKind::CaddyRejected)
+        }
+        other => NodeFailure::new(other.to_string()),
+    }
+}

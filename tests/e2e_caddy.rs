@@ -1,0 +1,252 @@
+//! End-to-end: the Caddy ingress of the test bed (tests/testbed/caddy.sh, in h1's namespace)
+//! loaded by `apply`: requests through the real Caddy reach services on h2 and h3; HTTP is
+//! redirected to HTTPS; with `mtls: true` a client without a certificate is refused and one
+//! with a certificate from the CA gets through; moving a service re-routes traffic with no
+//! failed request (counted and timed); a config Caddy rejects fails the node with Caddy's
+//! message and leaves the old config serving. Needs the test bed; skips loudly without it.
+
+#[path = "e2e/support.rs"]
+mod support;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use support::*;
+
+#[derive(Clone)]
+struct Ingress {
+    admin: String,
+    dir: String,
+    https: String,
+    http: String,
+}
+
+/// The bed's Caddy, or a loud skip (a failure in CI) when it is not running.
+fn ingress(test: &str) -> Option<Ingress> {
+    let Ok(admin) = std::env::var("PORTOSER_TESTBED_CADDY_ADMIN") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: the test bed has no Caddy"
+        );
+        eprintln!("SKIPPED: {test}: no Caddy on the test bed (tests/testbed/caddy.sh start)");
+        return None;
+    };
+    let var = |n: &str| std::env::var(n).expect(n);
+    Some(Ingress {
+        admin,
+        dir: var("PORTOSER_TESTBED_CADDY_DIR"),
+        https: var("PORTOSER_TESTBED_CADDY_HTTPS_PORT"),
+        http: var("PORTOSER_TESTBED_CADDY_HTTP_PORT"),
+    })
+}
+
+impl Ingress {
+    fn block(&self) -> String {
+        format!(
+            "caddy:\n  ingress_host: h1\n  admin_api: {}\n  caddyfile_path: {}/Caddyfile\n  \
+             http_port: {}\n  https_port: {}\n",
+            self.admin, self.dir, self.http, self.https
+        )
+    }
+
+    /// Caddy's internal CA (it signs the site certificates of `tls internal`).
+    fn root_ca(&self) -> String {
+        format!("{}/xdg-data/caddy/pki/authorities/local/root.crt", self.dir)
+    }
+
+    /// `curl` through the ingress: (HTTP status or 0 when refused, body).
+    fn get(&self, host: &str, path: &str, extra: &[&str]) -> (u16, String) {
+        let resolve = format!("{host}:{}:{}", self.https, ip("h1"));
+        let url = format!("https://{host}:{}{path}", self.https);
+        let out = Command::new("curl")
+            .args(["-sS", "--max-time", "5", "--resolve", &resolve, "--cacert"])
+            .arg(self.root_ca())
+            .args(extra)
+            .args(["-w", "\n%{http_code}", &url])
+            .output()
+            .expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_string())
+    }
+}
+
+/// A local service that answers `GET /who` with `name@host`.
+fn web(name: &str, host: &str, port: u16, extra: &str) -> String {
+    format!(
+        "  {name}:\n    deployment_type: local\n    current_host: {host}\n    \
+         command: echo {name}@$(hostname) > who && exec python3 -m http.server {port} --bind 0.0.0.0\n    \
+         port: {port}\n    hostname: {name}.caddy.test\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{port}/who\", interval: 1s, retries: 10}}\n{extra}"
+    )
+}
+
+/// A CA and a client certificate it signed (openssl), in the project's `pki/`.
+fn client_pki(p: &Project) {
+    let dir = p.path().join("pki");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sh = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+              -subj '/CN=e2e client CA' -keyout ca.key -out ca.crt && \
+              openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+              -subj '/CN=e2e client' -keyout client.key -out client.csr && \
+              printf 'extendedKeyUsage=clientAuth\\n' > ext && \
+              openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+              -days 1 -extfile ext -out client.crt";
+    let out = Command::new("sh")
+        .args(["-c", sh])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn set(p: &Project, ing: &Ingress, services: &str) {
+    p.set_services(services);
+    let text = p.registry();
+    p.write("registry.yml", &format!("{}{text}", ing.block()));
+}
+
+#[test]
+fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config_out() {
+    let test = "caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config_out";
+    let Some(bed) = bed(test) else { return };
+    let Some(ing) = ingress(test) else { return };
+    let p = Project::new(&bed);
+    client_pki(&p);
+    let mtls = "    mtls: true\n    ca_cert: pki/ca.crt\n";
+    let services = web("cwa", "h2", 24601, "") + &web("cwb", "h3", 24602, mtls);
+    set(&p, &ing, &services);
+
+    // The plan shows the Caddyfile diff in the Caddy node.
+    let plan = p.run(&["plan"]);
+    assert!(plan.stdout.contains("caddy/reload"), "{}", plan.all());
+    assert!(plan.stdout.contains("+cwa.caddy.test {"), "{}", plan.all());
+
+    let a = p.apply(&[]);
+    a.ok();
+    assert_eq!(a.outcomes()["caddy/reload"], "succeeded");
+    let who = |host: &str, extra: &[&str]| ing.get(host, "/who", extra);
+    assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h2\n".to_string()));
+    // HTTP is redirected to HTTPS.
+    let redirect = Command::new("curl")
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{redirect_url}",
+        ])
+        .arg(format!("http://{}:{}/who", ip("h1"), ing.http))
+        .args(["-H", "Host: cwa.caddy.test"])
+        .output()
+        .unwrap();
+    let redirect = String::from_utf8_lossy(&redirect.stdout).into_owned();
+    assert!(
+        redirect.starts_with("308 https://cwa.caddy.test"),
+        "{redirect}"
+    );
+
+    // mTLS: refused without a client certificate, served with one the CA signed.
+    let (refused, _) = who("cwb.caddy.test", &[]);
+    assert_eq!(
+        refused, 0,
+        "a client without a certificate got HTTP {refused}"
+    );
+    let pki = p.path().join("pki");
+    let cert = pki.join("client.crt").display().to_string();
+    let key = pki.join("client.key").display().to_string();
+    let with = ["--cert", cert.as_str(), "--key", key.as_str()];
+    assert_eq!(who("cwb.caddy.test", &with), (200, "cwb@h3\n".to_string()));
+
+    // The applied Caddyfile is kept: nothing to diff, and plan is a no-op.
+    let diff = p.run(&["caddy", "diff", "--exit-code"]);
+    assert_eq!(diff.code, 0, "{}", diff.all());
+    let host_diff = p.run(&["caddy", "diff", "--host", "--exit-code"]);
+    assert_eq!(host_diff.code, 0, "{}", host_diff.all());
+    let noop = p.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(noop.code, 0, "{}", noop.all());
+
+    // Move cwa h2 → h3 with requests running the whole time.
+    let out = p.run(&["registry", "move-service", "cwa", "--to", "h3"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let stop = Arc::new(AtomicBool::new(false));
+    let loop_ing = ing.clone();
+    let stop2 = stop.clone();
+    let requests = std::thread::spawn(move || {
+        let t0 = Instant::now();
+        let mut log = Vec::new();
+        while !stop2.load(Ordering::Relaxed) {
+            let (code, body) = loop_ing.get("cwa.caddy.test", "/who", &[]);
+            log.push((t0.elapsed(), code, body));
+        }
+        log
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let moved = p.apply(&[]);
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    moved.ok();
+    let log = requests.join().unwrap();
+    let failed: Vec<_> = log.iter().filter(|(_, c, _)| *c != 200).collect();
+    let first_new = log.iter().position(|(_, _, b)| b == "cwa@h3\n");
+    let last_old = log.iter().rposition(|(_, _, b)| b == "cwa@h2\n");
+    eprintln!(
+        "caddy move: {} requests, {} failed; last answer from h2 at {:?}, first from h3 at {:?}; \
+         caddy/reload took {} ms",
+        log.len(),
+        failed.len(),
+        last_old.map(|i| log[i].0),
+        first_new.map(|i| log[i].0),
+        moved.elapsed("caddy/reload", "succeeded") - moved.elapsed("caddy/reload", "started"),
+    );
+    assert!(
+        failed.is_empty(),
+        "failed requests during the move: {failed:?}"
+    );
+    let (Some(first_new), Some(last_old)) = (first_new, last_old) else {
+        panic!("traffic did not switch: {log:?}");
+    };
+    assert!(last_old < first_new, "answers from h2 after h3: {log:?}");
+    assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h3\n".to_string()));
+
+    // A CA file Caddy cannot parse: the node fails with Caddy's words, the old config serves.
+    let good_ca = std::fs::read_to_string(p.path().join("pki/ca.crt")).unwrap();
+    p.write("pki/ca.crt", "not a certificate\n");
+    let before = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
+    let services =
+        web("cwa", "h3", 24601, "    description: touched\n") + &web("cwb", "h3", 24602, mtls);
+    set(
+        &p,
+        &ing,
+        &services.replace("/who\", interval: 1s", "/who\", interval: 2s"),
+    );
+    let rejected = p.apply(&[]);
+    assert_eq!(
+        rejected.outcomes()["caddy/reload"],
+        "failed",
+        "{}",
+        rejected.out.all()
+    );
+    let all = rejected.out.all();
+    assert!(all.contains("E0540"), "{all}");
+    assert!(all.contains("Caddy rejected the new config"), "{all}");
+    assert!(all.contains("no CERTIFICATE pem block"), "{all}");
+    assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h3\n".to_string()));
+    assert_eq!(who("cwb.caddy.test", &with), (200, "cwb@h3\n".to_string()));
+    let after = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
+    assert_eq!(before, after, "the Caddyfile on the host changed");
+    let ca_on_host =
+        std::fs::read_to_string(format!("{}/portoser-tls/cwb.client-ca.crt", ing.dir)).unwrap();
+    assert_eq!(
+        ca_on_host, good_ca,
+        "the client CA the running config uses was replaced"
+    );
+    assert!(!std::path::Path::new(&format!("{}/Caddyfile.portoser-new", ing.dir)).exists());
+    // Drop removes the services; restore a valid CA so that reload succeeds.
+    client_pki(&p);
+}
