@@ -108,11 +108,41 @@ fn a_service_that_never_becomes_healthy_is_e0508_and_is_planned_again() {
     stop_api(dir.path());
 }
 
+/// A service with secrets, and a dev Vault on a port nothing listens on.
+fn with_secret() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    format!(
+        "{API}    secrets:\n      TOKEN: apps/api#token\nvault:\n  address: http://127.0.0.1:{port}\n  dev: true\n"
+    )
+}
+
 #[test]
-fn a_secret_reference_before_vault_support_is_e0512() {
-    let services = format!("{API}    secrets:\n      TOKEN: apps/api#token\n");
-    let dir = project(&services, None);
-    assert_failure(&apply(dir.path()), "E0512", "registry.yml:7:3", "");
+fn secrets_without_the_hosts_approle_file_are_e0573_and_write_nothing() {
+    let dir = project(&with_secret(), None);
+    assert_failure(
+        &apply(dir.path()),
+        "E0573",
+        "registry.yml:7:3",
+        "vault-approle",
+    );
+    assert!(!dir.path().join("host/api/.portoser/secrets.env").exists());
+}
+
+#[test]
+fn an_unreachable_vault_is_e0570_and_writes_nothing() {
+    let dir = project(&with_secret(), None);
+    let creds = dir.path().join("host/.portoser/vault-approle");
+    std::fs::create_dir_all(creds.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &creds,
+        r#"{"role":"portoser-here","role_id":"r","secret_id":"s","accessor":"a"}"#,
+    )
+    .expect("creds");
+    assert_failure(&apply(dir.path()), "E0570", "registry.yml:7:3", "");
+    assert!(!dir.path().join("host/api/.portoser/secrets.env").exists());
 }
 
 fn stop_api(dir: &Path) {

@@ -56,6 +56,19 @@ impl Docker {
     /// `test -f FILE || exit 66`, then `up -d --wait`: compose waits for the containers'
     /// own healthchecks (or for them to run when they have none).
     pub fn up_script(&self, spec: &ServiceSpec) -> Script {
+        self.up_script_with(spec, None)
+    }
+
+    /// `up_script` with a second compose file (`-f FILE -f OVERRIDE`) merged over the user's.
+    pub fn up_script_with(&self, spec: &ServiceSpec, overlay: Option<&str>) -> Script {
+        let mut up = self.compose(spec, &[], false);
+        if let Some(file) = overlay {
+            up = up.arg("-f").arg(file);
+        }
+        up = up.args(["up", "-d", "--wait"]);
+        if let Some(s) = &spec.compose_service {
+            up = up.arg("--").arg(s);
+        }
         Script::new()
             .and(
                 Cmd::new("test")
@@ -63,14 +76,53 @@ impl Docker {
                     .arg(spec.compose_file.clone().unwrap_or_default()),
             )
             .or(Cmd::new("sh").arg("-c").arg("exit 66"))
-            .and(self.compose(spec, &["up", "-d", "--wait"], true))
+            .and(up)
     }
 
     pub async fn deploy(&self, t: &Transport, spec: &ServiceSpec) -> Result<(), EngineError> {
         self.need_file(spec)?;
-        self.exec(t, spec, &self.up_script(spec), "docker compose up", LONG)
+        let overlay = match &spec.secrets_file {
+            Some(file) => Some(self.secrets_overlay(t, spec, file).await?),
+            None => None,
+        };
+        let up = self.up_script_with(spec, overlay.as_deref());
+        self.exec(t, spec, &up, "docker compose up", LONG)
             .await
             .map(drop)
+    }
+
+    /// Writes `<service dir>/.portoser/compose.secrets.yml`, which gives the compose services
+    /// portoser runs (`service_name`, or all of the file) the secrets file as an `env_file`:
+    /// the user's compose file is never edited. The service names come from `compose config
+    /// --services` and are checked before they go into the YAML.
+    async fn secrets_overlay(
+        &self,
+        t: &Transport,
+        spec: &ServiceSpec,
+        secrets: &str,
+    ) -> Result<String, EngineError> {
+        let names = match &spec.compose_service {
+            Some(s) => vec![s.clone()],
+            None => {
+                let list = Script::from(self.compose(spec, &["config", "--services"], false));
+                let out = self
+                    .exec(t, spec, &list, "docker compose config --services", SHORT)
+                    .await?;
+                out.stdout_text()
+                    .lines()
+                    .map(|l| l.trim().to_string())
+                    .collect()
+            }
+        };
+        let yaml = secrets_overlay_yaml(&names, secrets).ok_or_else(|| {
+            EngineError::spec(
+                &spec.name,
+                "a compose service name has characters portoser does not put in YAML",
+            )
+        })?;
+        let path = format!("{}/.portoser/compose.secrets.yml", spec.service_dir);
+        t.upload(&path, yaml.as_bytes(), 0o600, SHORT).await?;
+        Ok(path)
     }
 
     pub async fn start(&self, t: &Transport, spec: &ServiceSpec) -> Result<(), EngineError> {
@@ -174,6 +226,42 @@ impl Docker {
         }
         Err(classify(t.host(), spec, step, &out))
     }
+}
+
+/// `services: {NAME: {env_file: [FILE]}}` as YAML, names and path as JSON strings (valid
+/// YAML); None when a name is not a plain compose name.
+pub fn secrets_overlay_yaml(names: &[String], file: &str) -> Option<String> {
+    let plain = |n: &String| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    let mut out = String::from(
+        "# written by portoser at apply time: the secrets file as env_file\nservices:\n",
+    );
+    for name in names.iter().filter(|n| !n.is_empty()) {
+        if !plain(name) {
+            return None;
+        }
+        let file = yaml_string(file);
+        out.push_str(&format!("  {name}:\n    env_file:\n      - {file}\n"));
+    }
+    Some(out)
+}
+
+/// A double-quoted YAML scalar (the JSON escapes are YAML's too).
+fn yaml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 pub(crate) fn classify(

@@ -60,6 +60,7 @@ impl Local {
             .arg(self.max_log_bytes.to_string())
             .arg(&spec.service_dir)
             .arg(spec.env_file.clone().unwrap_or_default())
+            .arg(spec.secrets_file.clone().unwrap_or_default())
             .arg(command);
         for (k, v) in &spec.env {
             cmd = cmd.env(k, v);

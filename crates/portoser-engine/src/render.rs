@@ -39,6 +39,10 @@ pub fn systemd_unit(spec: &ServiceSpec) -> String {
         // `-`: a missing file is not an error, as for the local engine.
         u.push_str(&format!("EnvironmentFile=-{}\n", path_value(f)));
     }
+    if let Some(f) = &spec.secrets_file {
+        // No `-`: the secrets node writes it before every deploy; missing means broken.
+        u.push_str(&format!("EnvironmentFile={}\n", path_value(f)));
+    }
     let command = spec.command.as_deref().unwrap_or("false");
     u.push_str(&format!(
         "ExecStart=/bin/sh -c {}\n",

@@ -4,6 +4,9 @@
 use crate::health::{HealthSpec, Probe};
 use portoser_registry::{Duration, Engine as EngineKind, HealthKind, Registry, Service};
 
+/// Where a service's secrets are written, under its service directory.
+pub const SECRETS_FILE: &str = ".portoser/secrets.env";
+
 /// Interval, timeout and retries when neither the service nor `defaults:` sets them.
 pub const DEFAULT_INTERVAL_MS: u64 = 10_000;
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -38,6 +41,9 @@ pub struct ServiceSpec {
     pub env: Vec<(String, String)>,
     /// service.yml `env_file`, resolved under the service directory.
     pub env_file: Option<String>,
+    /// `<service dir>/.portoser/secrets.env` when the service has `secrets:`: the 0600 file
+    /// the secrets node writes from Vault, which each engine reads (docs/vault.md).
+    pub secrets_file: Option<String>,
     pub port: Option<u16>,
     /// local: run `uv sync --frozen` before starting.
     pub uv: bool,
@@ -127,6 +133,7 @@ impl ServiceSpec {
             env_file: yml
                 .and_then(|y| y.env_file.as_ref())
                 .map(|f| resolve(&service_dir, &f.value)),
+            secrets_file: (!service.secrets.is_empty()).then(|| join(&service_dir, SECRETS_FILE)),
             port,
             uv: service
                 .python_manager

@@ -30,6 +30,9 @@ pub struct NodeFailure {
     pub kind: FailureKind,
     /// What the runner did about it (a service's `on_failure`), if anything.
     pub recovery: Option<Recovery>,
+    /// The secret (env variable of the service's `secrets:`) the failure is about: the CLI
+    /// points at that entry.
+    pub secret: Option<String>,
 }
 
 /// What was done after a health gate failed (`on_failure`, docs/apply.md "Rollback").
@@ -48,7 +51,13 @@ impl NodeFailure {
             notes: Vec::new(),
             kind: FailureKind::default(),
             recovery: None,
+            secret: None,
         }
+    }
+
+    pub fn about_secret(mut self, var: impl Into<String>) -> Self {
+        self.secret = Some(var.into());
+        self
     }
 
     pub fn kind(mut self, kind: FailureKind) -> Self {

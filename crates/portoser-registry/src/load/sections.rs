@@ -20,7 +20,7 @@ const HEALTH_KINDS: &[(HealthKind, &str)] = &[
 
 pub(crate) const DNS_KEYS: &[&str] = &["provider", "server"];
 
-pub(crate) const VAULT_KEYS: &[&str] = &["address", "mount", "ca_cert"];
+pub(crate) const VAULT_KEYS: &[&str] = &["address", "mount", "ca_cert", "dev"];
 
 pub(crate) const CADDY_KEYS: &[&str] = &[
     "ingress_host",
@@ -57,6 +57,7 @@ pub(super) fn vault(node: &Node, diags: &mut Diagnostics) -> Option<Vault> {
         address: f.string("address", diags),
         mount: f.string("mount", diags),
         ca_cert: f.string("ca_cert", diags),
+        dev: f.boolean("dev", diags),
     })
 }
 

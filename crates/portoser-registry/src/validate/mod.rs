@@ -9,6 +9,7 @@ mod network;
 mod paths;
 mod rules;
 mod runtime;
+mod vault;
 
 use crate::model::{Host, Registry, Service};
 use portoser_diag::{Diagnostic, Diagnostics, SourceMap, Span};
@@ -52,6 +53,7 @@ pub fn validate(registry: &Registry, map: &SourceMap, diags: &mut Diagnostics) {
     engine::check(registry, diags);
     paths::check(registry, &index, diags);
     runtime::check(registry, diags);
+    vault::check(registry, diags);
 }
 
 fn empty(registry: &Registry, diags: &mut Diagnostics) {
