@@ -56,6 +56,7 @@ pub fn run(dir: &Path, down: bool, out: &Output) -> Exit {
         format: ProgressFormat::Plain,
         per_host: 8,
         lock_timeout: 0,
+        no_auto_heal: false,
         connect: ConnectArgs {
             known_hosts: None,
             trust_new_host_keys: false,

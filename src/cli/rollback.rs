@@ -94,6 +94,7 @@ fn apply_rollback(
         format: ProgressFormat::Plain,
         per_host: 8,
         lock_timeout: args.lock_timeout,
+        no_auto_heal: false,
         connect: args.connect.clone(),
     };
     if !args.yes && !super::apply::confirm(out) {

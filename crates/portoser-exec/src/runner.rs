@@ -94,4 +94,25 @@ pub trait NodeRunner: Send + Sync + 'static {
         node: &Node,
         cancel: &CancelToken,
     ) -> impl Future<Output = Result<NodeOutput, NodeFailure>> + Send;
+
+    /// `run` without the failure recovery of a health gate (`on_failure`): the healing loop
+    /// heals first and calls [`NodeRunner::recover`] only when it gives up (docs/heal.md).
+    fn run_unrecovered(
+        &self,
+        node: &Node,
+        cancel: &CancelToken,
+    ) -> impl Future<Output = Result<NodeOutput, NodeFailure>> + Send {
+        self.run(node, cancel)
+    }
+
+    /// The recovery `run_unrecovered` left out, for a failure of `node`; the failure comes back
+    /// with what was done. Default: nothing.
+    fn recover(
+        &self,
+        node: &Node,
+        failure: NodeFailure,
+    ) -> impl Future<Output = NodeFailure> + Send {
+        let _ = node;
+        async move { failure }
+    }
 }

@@ -28,6 +28,9 @@ pub struct HealRow {
     pub diagnose_ms: i64,
 }
 
+/// Failed heals of one (service, host).
+pub type PlaceCount = ((String, String), u32);
+
 /// Per rule: how often it ran and how it ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleStats {
@@ -62,7 +65,12 @@ impl StateDb {
     }
 
     /// The newest heals first, optionally of one service or rule.
-    pub fn heals(&self, service: Option<&str>, rule: Option<&str>, limit: usize) -> Result<Vec<HealRow>, StateError> {
+    pub fn heals(
+        &self,
+        service: Option<&str>,
+        rule: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<HealRow>, StateError> {
         if self.version < 5 {
             return Ok(Vec::new());
         }
@@ -127,7 +135,7 @@ impl StateDb {
     }
 
     /// Failed heals per (service, host) since `since_ms`: the circuit breaker's memory.
-    pub fn failed_heals_since(&self, since_ms: i64) -> Result<Vec<((String, String), u32)>, StateError> {
+    pub fn failed_heals_since(&self, since_ms: i64) -> Result<Vec<PlaceCount>, StateError> {
         if self.version < 5 {
             return Ok(Vec::new());
         }

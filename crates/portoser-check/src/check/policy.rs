@@ -1,5 +1,6 @@
 //! `allow shell for api, worker`: the project's policy of which services' hooks and
-//! playbooks may run shell commands. Only the project's own files can grant it: the stdlib
+//! playbooks may run shell commands; `allow destructive for api`: which services' healing
+//! rules may run destructive actions (docs/heal.md). Only the project's own files can grant it: the stdlib
 //! and learned rules never run shell, so a policy there is refused rather than ignored.
 
 use super::{Cx, FileKind};
@@ -18,8 +19,9 @@ pub(crate) fn collect(
             let ItemKind::Allow(allow) = &item.kind else {
                 continue;
             };
-            if allow.capability.name != "shell" {
-                let suggestion = did_you_mean(&allow.capability.name, ["shell"]);
+            let capability = allow.capability.name.as_str();
+            if capability != "shell" && capability != "destructive" {
+                let suggestion = did_you_mean(capability, ["shell", "destructive"]);
                 diags.push(
                     Diagnostic::error(
                         "E0330",
@@ -27,7 +29,7 @@ pub(crate) fn collect(
                     )
                     .at(allow.capability.span, "not a policy")
                     .with_suggestion(suggestion)
-                    .with_note("the only policy is `allow shell for SERVICE, ..`"),
+                    .with_note("the policies are `allow shell for SERVICE, ..` and `allow destructive for SERVICE, ..` (healing rules may stop foreign processes, prune images)"),
                 );
                 continue;
             }
@@ -41,7 +43,10 @@ pub(crate) fn collect(
             }
             for service in &allow.services {
                 if cx.services.contains_key(service.name.as_str()) {
-                    cx.shell.insert(service.name.clone());
+                    // `destructive` is read by the healing loop (docs/heal.md), not the checker.
+                    if capability == "shell" {
+                        cx.shell.insert(service.name.clone());
+                    }
                 } else {
                     let suggestion = did_you_mean(&service.name, cx.services.keys().copied());
                     diags.push(

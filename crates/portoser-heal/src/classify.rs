@@ -1,0 +1,52 @@
+//! Sharpen a node failure's kind for the rules: the engine's words first (`address already
+//! in use`), then — for a failure the words do not explain (a health timeout, a command
+//! that failed) — what the host shows now: a foreign process on the service's port, a
+//! dependency that is not healthy, a pid file naming a dead process.
+
+use crate::observe::Observer;
+use crate::value::Value;
+use portoser_exec::{FailureKind, NodeFailure};
+
+/// The `FailureKind` variant name of the language for `failure`.
+pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> String {
+    let words = format!("{}\n{}", f.message, f.notes.join("\n")).to_ascii_lowercase();
+    if words.contains("address already in use") || words.contains("port is already allocated") {
+        return "port_in_use".into();
+    }
+    let base = f.kind.as_str();
+    if !matches!(f.kind, FailureKind::Unhealthy | FailureKind::CommandFailed) {
+        return base.into();
+    }
+    let Some(info) = observer.world.service(service).cloned() else {
+        return base.into();
+    };
+    if let Some(port) = info.port
+        && let Value::Process(p) = observer
+            .observe(&crate::facts::FactCall::new(
+                "port_owner",
+                &[Value::Host(info.host.clone()), Value::Int(i64::from(port))],
+            ))
+            .await
+        && p.service.as_deref() != Some(service)
+    {
+        return "port_in_use".into();
+    }
+    for dep in &info.dependencies {
+        if !observer.healthy(dep).await {
+            return "dependency_unhealthy".into();
+        }
+    }
+    if let Value::Int(pid) = observer.pid_file(service).await {
+        let alive = portoser_transport::Cmd::new("test")
+            .arg("-d")
+            .arg(format!("/proc/{pid}"));
+        let alive = observer
+            .stdout(&info.host, portoser_transport::Script::from(alive))
+            .await
+            .is_some();
+        if !alive {
+            return "stale_process".into();
+        }
+    }
+    base.into()
+}

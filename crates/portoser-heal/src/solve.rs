@@ -1,0 +1,539 @@
+//! Solve: run a matched rule's body. Conditions inside it (`if running(dep)`) observe live;
+//! each action is typed and checked against the safety rules before it runs:
+//! - a destructive action needs `@allow(destructive)` on the rule AND the project's policy
+//!   (`allow destructive for SERVICE` in its playbooks);
+//! - a process that belongs to the failing service is never stopped or killed, and the
+//!   failing service itself is never stopped;
+//! - `prune_docker(volumes: true)` is refused everywhere; paths stay inside the host's base.
+
+use crate::eval::{Scope, Stop, text};
+use crate::facts::Facts;
+use crate::observe::Observer;
+use crate::rules::Rule;
+use crate::value::Value;
+use crate::world::Failure;
+use portoser_engine::Engine;
+use portoser_syntax::ast::{Block, Call, StmtKind};
+use portoser_transport::{Cmd, ExecOptions, Script};
+use std::time::{Duration, Instant};
+
+/// How the body ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `retry`: run the failed node again.
+    Retry,
+    /// `rollback`: give up on the new version (the node's `on_failure` decides).
+    Rollback,
+    /// `fail("...")`: stop healing; the message is the remedy for a person.
+    Fail(String),
+    /// The body ended without a terminal action: the failure stays.
+    Done,
+}
+
+/// One action that ran (or was refused), for the report, history and learned file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRun {
+    /// `stop_process(h1, 812, grace: 10000ms)`.
+    pub line: String,
+    pub ok: bool,
+    pub detail: String,
+    pub took: Duration,
+}
+
+/// What a project allows: services whose rules may run destructive actions.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub destructive: std::collections::BTreeSet<String>,
+}
+
+pub struct Solver<'a> {
+    pub observer: &'a Observer,
+    pub policy: &'a Policy,
+    pub failure: &'a Failure,
+    pub service: &'a str,
+    pub rule: &'a Rule,
+    pub actions: Vec<ActionRun>,
+    facts: Facts,
+    vars: Vec<(String, Value)>,
+}
+
+impl<'a> Solver<'a> {
+    pub fn new(
+        observer: &'a Observer,
+        policy: &'a Policy,
+        failure: &'a Failure,
+        service: &'a str,
+        rule: &'a Rule,
+        bindings: Vec<(String, Value)>,
+    ) -> Self {
+        Solver {
+            observer,
+            policy,
+            failure,
+            service,
+            rule,
+            actions: Vec::new(),
+            facts: Facts::default(),
+            vars: bindings,
+        }
+    }
+
+    /// Runs the body; stops at the first terminal action or refused/failed action.
+    pub async fn run(&mut self) -> Verdict {
+        let body = self.rule.body.clone();
+        match Box::pin(self.block(&body)).await {
+            Ok(Some(v)) => v,
+            Ok(None) => Verdict::Done,
+            Err(why) => Verdict::Fail(why),
+        }
+    }
+
+    /// Evaluates with live facts: a needed fact is observed right away.
+    async fn value(&mut self, e: &portoser_syntax::ast::Expr) -> Result<Value, String> {
+        for _ in 0..16 {
+            let scope = Scope {
+                world: &self.observer.world,
+                failure: self.failure,
+                service: self.service,
+                facts: &self.facts,
+                vars: self.vars.clone(),
+            };
+            match scope.eval(e) {
+                Ok(v) => return Ok(v),
+                Err(Stop::Need(call)) => {
+                    let v = self.observer.observe(&call).await;
+                    self.facts.insert(call, v);
+                }
+                Err(Stop::Error(e)) => return Err(e),
+            }
+        }
+        Err("too many facts in one expression".into())
+    }
+
+    async fn block(&mut self, block: &Block) -> Result<Option<Verdict>, String> {
+        let depth = self.vars.len();
+        for stmt in &block.stmts {
+            let verdict = match &stmt.kind {
+                StmtKind::Let(l) => {
+                    let v = self.value(&l.value).await?;
+                    self.vars.push((l.name.name.clone(), v));
+                    None
+                }
+                StmtKind::If(i) => {
+                    let cond = self.value(&i.cond).await?.truthy();
+                    match (cond, &i.otherwise) {
+                        (true, _) => Box::pin(self.block(&i.then)).await?,
+                        (false, Some(b)) => Box::pin(self.block(b)).await?,
+                        (false, None) => None,
+                    }
+                }
+                StmtKind::For(f) => {
+                    let Value::List(items) = self.value(&f.iter).await? else {
+                        return Err("a loop over something that is not a list".into());
+                    };
+                    let mut out = None;
+                    for item in items {
+                        self.vars.push((f.var.name.clone(), item));
+                        let keep = match &f.filter {
+                            Some(cond) => self.value(cond).await?.truthy(),
+                            None => true,
+                        };
+                        let v = if keep {
+                            Box::pin(self.block(&f.body)).await?
+                        } else {
+                            None
+                        };
+                        self.vars.pop();
+                        if v.is_some() {
+                            out = v;
+                            break;
+                        }
+                    }
+                    out
+                }
+                StmtKind::Run(_) => {
+                    return Err(
+                        "`run` (shell) is not supported in healing rules: use actions".into(),
+                    );
+                }
+                StmtKind::Call(call) => self.call(call).await?,
+            };
+            if verdict.is_some() {
+                self.vars.truncate(depth);
+                return Ok(verdict);
+            }
+        }
+        self.vars.truncate(depth);
+        Ok(None)
+    }
+
+    /// Positional and named arguments by parameter name.
+    async fn args(&mut self, call: &Call, params: &[&str]) -> Result<Vec<(String, Value)>, String> {
+        let mut out = Vec::new();
+        let mut next = 0;
+        for a in &call.args {
+            let name = match &a.name {
+                Some(n) => n.name.clone(),
+                None => {
+                    let n = params.get(next).copied().unwrap_or("?").to_string();
+                    next += 1;
+                    n
+                }
+            };
+            let v = self.value(&a.value).await?;
+            out.push((name, v));
+        }
+        Ok(out)
+    }
+
+    async fn call(&mut self, call: &Call) -> Result<Option<Verdict>, String> {
+        let name = call.callee.name.as_str();
+        let params: &[&str] = match name {
+            "stop_process" => &["host", "pid", "grace"],
+            "kill_process" => &["host", "pid"],
+            "start_docker" | "prune_docker" => &["host", "volumes"],
+            "wait_docker" => &["host", "timeout"],
+            "remove_file" => &["host", "path"],
+            "wait_port_free" => &["host", "port", "timeout"],
+            "fix_permissions" => &["host", "path", "mode"],
+            "wait_healthy" => &["service", "timeout"],
+            "log" | "notify" | "fail" => &["msg"],
+            _ => &["service"],
+        };
+        let args = self.args(call, params).await?;
+        let get = |n: &str| args.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        let line = format!(
+            "{name}({})",
+            args.iter()
+                .map(|(k, v)| format!("{k}: {}", text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        match name {
+            "retry" => return Ok(Some(Verdict::Retry)),
+            "rollback" => return Ok(Some(Verdict::Rollback)),
+            "fail" => {
+                return Ok(Some(Verdict::Fail(
+                    get("msg").map(|v| text(&v)).unwrap_or_default(),
+                )));
+            }
+            _ => {}
+        }
+        let t0 = Instant::now();
+        let result = self.act(name, &get).await;
+        let ok = result.is_ok();
+        let detail = match result {
+            Ok(d) | Err(d) => d,
+        };
+        self.actions.push(ActionRun {
+            line,
+            ok,
+            detail: detail.clone(),
+            took: t0.elapsed(),
+        });
+        // What the action changed is observed again by the next condition.
+        self.facts.clear();
+        if ok {
+            Ok(None)
+        } else {
+            Err(format!("`{name}` failed: {detail}"))
+        }
+    }
+
+    fn destructive_allowed(&self, what: &str) -> Result<(), String> {
+        if !self.rule.destructive {
+            return Err(format!(
+                "`{what}` is destructive and rule `{}` does not declare @allow(destructive)",
+                self.rule.name
+            ));
+        }
+        if !self.policy.destructive.contains(self.service) {
+            return Err(format!(
+                "`{what}` is destructive and the project does not allow it for `{}`: add \
+                 `allow destructive for {}` to a playbook in playbooks/",
+                self.service, self.service
+            ));
+        }
+        Ok(())
+    }
+
+    async fn act(
+        &mut self,
+        name: &str,
+        get: &(dyn Fn(&str) -> Option<Value> + Sync),
+    ) -> Result<String, String> {
+        let host_of = |v: Option<Value>| match v {
+            Some(Value::Host(h)) => Ok(h),
+            other => Err(format!(
+                "no host given ({})",
+                other.map(|v| v.to_string()).unwrap_or_default()
+            )),
+        };
+        let service_of = |v: Option<Value>| match v {
+            Some(Value::Service(s)) => Ok(s),
+            other => Err(format!(
+                "no service given ({})",
+                other.map(|v| v.to_string()).unwrap_or_default()
+            )),
+        };
+        let ms = |v: Option<Value>, default: u64| match v {
+            Some(Value::Duration(ms)) => Duration::from_millis(ms),
+            _ => Duration::from_millis(default),
+        };
+        match name {
+            "log" | "notify" => Ok(get("msg").map(|v| text(&v)).unwrap_or_default()),
+            "stop_process" | "kill_process" => {
+                self.destructive_allowed(name)?;
+                let host = host_of(get("host"))?;
+                let Some(Value::Int(pid)) = get("pid") else {
+                    return Err("no pid".into());
+                };
+                let grace = if name == "kill_process" {
+                    Duration::ZERO
+                } else {
+                    ms(get("grace"), 10_000)
+                };
+                self.stop_process(&host, pid, grace).await
+            }
+            "wait_port_free" => {
+                let host = host_of(get("host"))?;
+                let Some(Value::Int(port)) = get("port") else {
+                    return Err("no port".into());
+                };
+                let until = Instant::now() + ms(get("timeout"), 30_000);
+                loop {
+                    let call = crate::facts::FactCall::new(
+                        "port_owner",
+                        &[Value::Host(host.clone()), Value::Int(port)],
+                    );
+                    if self.observer.observe(&call).await == Value::Absent {
+                        return Ok(format!("port {port} is free"));
+                    }
+                    if Instant::now() >= until {
+                        return Err(format!("port {port} is still held"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            "start_docker" => {
+                let host = host_of(get("host"))?;
+                let start = Cmd::new("sudo").args(["-n", "systemctl", "start", "docker"]);
+                self.exec(&host, Script::from(start), Duration::from_secs(60))
+                    .await
+            }
+            "wait_docker" => {
+                let host = host_of(get("host"))?;
+                let until = Instant::now() + ms(get("timeout"), 60_000);
+                while !self.observer.docker_running(&host).await {
+                    if Instant::now() >= until {
+                        return Err("the docker daemon still does not answer".into());
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Ok("docker answers".into())
+            }
+            "prune_docker" => {
+                if get("volumes") == Some(Value::Bool(true)) {
+                    return Err("`docker volume prune` is never an automatic action".into());
+                }
+                self.destructive_allowed(name)?;
+                let host = host_of(get("host"))?;
+                let prune = Cmd::new("docker").args(["system", "prune", "--force"]);
+                self.exec(&host, Script::from(prune), Duration::from_secs(300))
+                    .await
+            }
+            "remove_file" => {
+                self.destructive_allowed(name)?;
+                let host = host_of(get("host"))?;
+                let path = self.inside_base(&host, get("path"))?;
+                let rm = Cmd::new("rm").args(["-f", "--"]).arg(path);
+                self.exec(&host, Script::from(rm), Duration::from_secs(20))
+                    .await
+            }
+            "fix_permissions" => {
+                let host = host_of(get("host"))?;
+                let path = self.inside_base(&host, get("path"))?;
+                let Some(Value::Int(mode)) = get("mode") else {
+                    return Err("no mode".into());
+                };
+                if !(0..=0o777).contains(&mode_octal(mode)) {
+                    return Err(format!("mode {mode} is not a permission mode"));
+                }
+                // Ownership needs privileges the SSH user may not have: chmod is what it
+                // can do on a directory it owns.
+                let chmod = Cmd::new("chmod").arg(mode.to_string()).arg(path);
+                self.exec(&host, Script::from(chmod), Duration::from_secs(20))
+                    .await
+            }
+            "clean_pid_file" => {
+                let service = service_of(get("service"))?;
+                self.clean_pid_file(&service).await
+            }
+            "rotate_logs" => {
+                let service = service_of(get("service"))?;
+                self.rotate_logs(&service).await
+            }
+            "start" | "stop" | "restart" => {
+                let service = service_of(get("service"))?;
+                if name == "stop" && service == self.service {
+                    return Err(format!("a heal never stops `{service}` itself"));
+                }
+                self.engine_op(name, &service).await
+            }
+            "wait_healthy" => {
+                let service = service_of(get("service"))?;
+                let until = Instant::now() + ms(get("timeout"), 60_000);
+                while !self.observer.healthy(&service).await {
+                    if Instant::now() >= until {
+                        return Err(format!("`{service}` is still not healthy"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Ok(format!("`{service}` is healthy"))
+            }
+            other => Err(format!("the healing loop cannot run `{other}` yet")),
+        }
+    }
+
+    async fn exec(&self, host: &str, script: Script, timeout: Duration) -> Result<String, String> {
+        let t = self.observer.transport(host).await?;
+        let out = t
+            .exec(&script, ExecOptions::with_timeout(timeout))
+            .await
+            .map_err(|e| e.to_string())?;
+        if out.success() {
+            Ok(out.stdout_text().trim().chars().take(200).collect())
+        } else {
+            Err(out.stderr_text().trim().chars().take(400).collect())
+        }
+    }
+
+    /// SIGTERM, wait up to `grace`, SIGKILL. Refuses a process of the failing service: its
+    /// owner is observed again right before the signal.
+    async fn stop_process(&self, host: &str, pid: i64, grace: Duration) -> Result<String, String> {
+        if pid <= 1 {
+            return Err(format!("pid {pid} is not a process portoser may stop"));
+        }
+        if let Value::Process(p) = self.observer.process(host, pid).await
+            && p.service.as_deref() == Some(self.service)
+        {
+            return Err(format!(
+                "pid {pid} belongs to `{}` itself: a heal never stops it",
+                self.service
+            ));
+        }
+        let term = Cmd::new("kill").arg("-TERM").arg(pid.to_string());
+        let _ = self
+            .exec(host, Script::from(term), Duration::from_secs(10))
+            .await;
+        let until = Instant::now() + grace;
+        loop {
+            let gone = Cmd::new("test").arg("-d").arg(format!("/proc/{pid}"));
+            if self
+                .observer
+                .stdout(host, Script::from(gone))
+                .await
+                .is_none()
+            {
+                return Ok(format!("pid {pid} ended after SIGTERM"));
+            }
+            if Instant::now() >= until {
+                let kill = Cmd::new("kill").arg("-KILL").arg(pid.to_string());
+                self.exec(host, Script::from(kill), Duration::from_secs(10))
+                    .await?;
+                return Ok(format!("pid {pid} killed after {}s", grace.as_secs()));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn clean_pid_file(&self, service: &str) -> Result<String, String> {
+        let info = self
+            .observer
+            .world
+            .service(service)
+            .ok_or("unknown service")?
+            .clone();
+        if let Value::Int(pid) = self.observer.pid_file(service).await {
+            let alive = Cmd::new("test").arg("-d").arg(format!("/proc/{pid}"));
+            if self
+                .observer
+                .stdout(&info.host, Script::from(alive))
+                .await
+                .is_some()
+            {
+                return Err(format!(
+                    "pid {pid} of `{service}` is alive: its pid file stays"
+                ));
+            }
+        }
+        let rm = Cmd::new("rm")
+            .args(["-f", "--"])
+            .arg(format!("{}/pid", info.run_dir))
+            .arg(format!("{}/child.pid", info.run_dir));
+        self.exec(&info.host, Script::from(rm), Duration::from_secs(20))
+            .await?;
+        Ok(format!("removed the stale pid file of `{service}`"))
+    }
+
+    async fn rotate_logs(&self, service: &str) -> Result<String, String> {
+        let info = self
+            .observer
+            .world
+            .service(service)
+            .ok_or("unknown service")?
+            .clone();
+        let Some(spec) = self.observer.spec(service) else {
+            return Err("no spec".into());
+        };
+        // The rotated copy of the local engine's log is the space it can give back.
+        let rm = Cmd::new("rm")
+            .args(["-f", "--"])
+            .arg(format!("{}.1", spec.log_file()));
+        self.exec(&info.host, Script::from(rm), Duration::from_secs(20))
+            .await?;
+        Ok(format!("removed the rotated log of `{service}`"))
+    }
+
+    async fn engine_op(&self, op: &str, service: &str) -> Result<String, String> {
+        let spec = self.observer.spec(service).ok_or("no spec")?.clone();
+        let t = self.observer.transport(&spec.host).await?;
+        let engine = Engine::for_spec(&spec);
+        let r = match op {
+            "start" => engine.start(&t, &spec).await,
+            "stop" => engine.stop(&t, &spec).await,
+            _ => engine.restart(&t, &spec).await,
+        };
+        r.map(|()| format!("{op} `{service}`"))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A path argument, which must be absolute and inside the host's base directory.
+    fn inside_base(&self, host: &str, v: Option<Value>) -> Result<String, String> {
+        let path = match v {
+            Some(Value::Str(p)) => p,
+            other => return Err(format!("no path ({other:?})")),
+        };
+        let base = self
+            .observer
+            .world
+            .host(host)
+            .map(|h| h.path.clone())
+            .unwrap_or_default();
+        let clean = !path.split('/').any(|c| c == "..");
+        if base.is_empty()
+            || !clean
+            || !(path == base || path.starts_with(&format!("{}/", base.trim_end_matches('/'))))
+        {
+            return Err(format!(
+                "`{path}` is outside the host's base directory `{base}`"
+            ));
+        }
+        Ok(path)
+    }
+}
+
+/// `755` as written in a rule → 0o755.
+fn mode_octal(mode: i64) -> i64 {
+    i64::from_str_radix(&mode.to_string(), 8).unwrap_or(-1)
+}

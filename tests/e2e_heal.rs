@@ -1,0 +1,191 @@
+//! End-to-end: the self-healing loop on the test bed (docs/heal.md), one fault per test.
+//! Each injects a real fault, applies, and checks that the loop diagnosed it with the right
+//! rule, acted, and the deploy succeeded; then injects the same fault again and checks that
+//! the learned rule (playbooks/learned/) resolved it, its counters went up in its file, and
+//! prints both durations. Needs the test bed; skips loudly without it.
+
+#[path = "e2e/support.rs"]
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+/// A local service answering `GET /who` with its name: a foreign server on its port answers
+/// 404 there, so the health check tells the two apart.
+fn web(name: &str, host: &str, port: u16, extra: &str) -> String {
+    format!(
+        "  {name}:\n    deployment_type: local\n    current_host: {host}\n    \
+         command: echo {name} > who && exec python3 -m http.server {port} --bind 0.0.0.0\n    \
+         port: {port}\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{port}/who\", interval: 1s, retries: 4}}\n{extra}"
+    )
+}
+
+/// The `heal-done` events of a run.
+fn heals(a: &Apply) -> Vec<Value> {
+    a.out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "heal-done")
+        .collect()
+}
+
+fn learned(p: &Project, rule: &str) -> String {
+    std::fs::read_to_string(p.path().join(format!("playbooks/learned/{rule}.pbk")))
+        .unwrap_or_else(|e| panic!("no learned rule {rule}: {e}"))
+}
+
+fn counters(text: &str) -> (u64, u64, u64) {
+    let get = |k: &str| -> u64 {
+        let at = text
+            .find(&format!("{k}: "))
+            .unwrap_or_else(|| panic!("no {k} in\n{text}"));
+        text[at + k.len() + 2..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("number")
+    };
+    (get("seen"), get("fixed"), get("failed"))
+}
+
+/// A process of the SSH user (not of any service) listening on `port` of `host`.
+fn foreign_listener(bed: &Bed, host: &str, port: u16) {
+    ssh(
+        bed,
+        host,
+        &format!(
+            "mkdir -p /tmp/foreign-{port} && cd /tmp/foreign-{port} && \
+             (setsid python3 -m http.server {port} --bind 0.0.0.0 >/dev/null 2>&1 < /dev/null &) ; \
+             for i in $(seq 50); do ss -H -ltn sport = :{port} | grep -q . && break; sleep 0.1; done"
+        ),
+    );
+    assert!(
+        !ssh(bed, host, &format!("ss -H -ltn sport = :{port}")).is_empty(),
+        "the foreign listener did not start"
+    );
+}
+
+/// On drop (also of a failed test): the policy goes (the cleanup apply removes the services
+/// it names) and the foreign listeners this test started are ended, by their pid.
+struct Cleanup<'a> {
+    bed: &'a Bed,
+    project: &'a Project,
+    ports: Vec<(&'static str, u16)>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.project.path().join("playbooks"));
+        for (host, port) in &self.ports {
+            ssh(
+                self.bed,
+                host,
+                &format!(
+                    "for p in $(ss -H -ltnp sport = :{port} | grep -o 'pid=[0-9]*' | cut -d= -f2); \
+                     do kill $p; done; true"
+                ),
+            );
+        }
+    }
+}
+
+#[test]
+fn port_conflict_a_foreign_listener_is_stopped_and_the_learned_rule_does_it_again() {
+    let Some(bed) = bed("port_conflict") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let port = 24611;
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: vec![("h1", port)],
+    };
+    p.write("playbooks/policy.pbk", "allow destructive for hp1\n");
+    p.set_services(&web("hp1", "h1", port, ""));
+    foreign_listener(&bed, "h1", port);
+
+    let first = p.apply(&[]);
+    first.ok();
+    let h = heals(&first);
+    assert_eq!(h.len(), 1, "one heal:\n{}", first.out.all());
+    assert_eq!(h[0]["kind"], "port_in_use");
+    assert_eq!(h[0]["rule"], "port_conflict");
+    assert_eq!(h[0]["origin"], "stdlib");
+    assert_eq!(h[0]["outcome"], "fixed");
+    assert!(
+        h[0]["actions"][0].as_str().unwrap_or("").starts_with("log"),
+        "{}",
+        h[0]
+    );
+    assert!(
+        h[0]["actions"][1]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("stop_process"),
+        "{}",
+        h[0]
+    );
+    assert_eq!(
+        wait_http(&ip("h1"), port, 10).map(|b| b.contains("Directory")),
+        Some(true)
+    );
+    let text = learned(&p, "port_conflict__hp1");
+    assert_eq!(counters(&text), (1, 1, 0), "{text}");
+    assert!(text.contains("when service.name == \"hp1\""), "{text}");
+
+    // The service's own instance on its port is never a conflict: make it unhealthy (its
+    // `who` is gone) and diagnose: no rule, and the instance still runs.
+    let base = base("h1");
+    let pid_before = ssh(&bed, "h1", &format!("cat {base}/.portoser/run/hp1/pid"));
+    ssh(&bed, "h1", &format!("rm -f {base}/hp1/who"));
+    let d = p.run(&["diagnose", "hp1"]);
+    assert!(d.stdout.contains("no rule matches"), "{}", d.all());
+    assert!(!d.stdout.contains("port_conflict"), "{}", d.all());
+    let pid_after = ssh(&bed, "h1", &format!("cat {base}/.portoser/run/hp1/pid"));
+    assert_eq!(pid_before, pid_after, "diagnose acted");
+    assert!(!ssh(&bed, "h1", &format!("ss -H -ltnp sport = :{port}")).is_empty());
+
+    // Second occurrence: the service is stopped, a foreign process takes the port, the next
+    // deploy (an env change) fails on it and the learned rule resolves it.
+    assert_eq!(p.run(&["stop", "hp1"]).code, 0);
+    foreign_listener(&bed, "h1", port);
+    p.set_services(&web("hp1", "h1", port, "    env: {ROUND: \"2\"}\n"));
+    let second = p.apply(&[]);
+    second.ok();
+    let h2 = heals(&second);
+    assert_eq!(h2.len(), 1, "{}", second.out.all());
+    assert_eq!(h2[0]["rule"], "port_conflict__hp1");
+    assert_eq!(h2[0]["origin"], "learned");
+    assert_eq!(h2[0]["outcome"], "fixed");
+    let text = learned(&p, "port_conflict__hp1");
+    assert_eq!(counters(&text), (2, 2, 0), "{text}");
+    report_times("port conflict", &h[0], &h2[0]);
+    let stats = p.run(&["learn", "list"]);
+    assert!(
+        stats.stdout.contains("port_conflict__hp1"),
+        "{}",
+        stats.all()
+    );
+}
+
+/// Prints the first and the learned heal's durations; the learned diagnosis observes only
+/// its own rule's facts, so it must not be slower than the generic one.
+fn report_times(fault: &str, first: &Value, second: &Value) {
+    let ms = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
+    eprintln!(
+        "{fault}: first heal {} ms (diagnosis {} ms, generic rules); learned heal {} ms (diagnosis {} ms)",
+        ms(first, "took_ms"),
+        ms(first, "diagnose_ms"),
+        ms(second, "took_ms"),
+        ms(second, "diagnose_ms"),
+    );
+    assert!(
+        ms(second, "diagnose_ms") <= ms(first, "diagnose_ms") + 50,
+        "the learned diagnosis is slower: {first} vs {second}"
+    );
+}
