@@ -16,6 +16,8 @@ pub struct Planned {
     pub compiled: Compiled,
     pub sources: Sources,
     pub plan: Option<Plan>,
+    /// Whether the secrets' current versions were read from Vault (rotation).
+    pub secret_versions: crate::vault::VersionCheck,
 }
 
 /// Compiles the project, reads the files each service syncs to its host and, when there are
@@ -32,14 +34,20 @@ pub fn plan_project(paths: &ProjectPaths) -> Planned {
     // A saved plan must go stale when a synced file changes, not only when the registry does.
     compiled.inputs_hash = with_sources(&compiled.inputs_hash, &sources.digests());
     // The PKI store is an input too: a certificate issued or due since a saved plan makes it stale.
+    // Only for a registry without errors: a "no CA" on top of a typo would be noise.
     let certs = match &compiled.registry {
-        Some(registry) => {
+        Some(registry) if !compiled.diags.has_errors() => {
             crate::certs::read_facts(&crate::certs::pki(paths), registry, crate::certs::now())
         }
-        None => crate::certs::Facts::default(),
+        _ => crate::certs::Facts::default(),
     };
     compiled.diags.extend(certs.diagnostics.iter().cloned());
     compiled.inputs_hash = with_cert_inputs(&compiled.inputs_hash, &certs.inputs);
+    // Vault's current secret versions (a rotated secret redeploys), or the recorded ones.
+    let secret_versions = match &mut compiled.registry {
+        Some(registry) => crate::vault::fill_versions(registry, &recorded, paths),
+        None => crate::vault::VersionCheck::NotNeeded,
+    };
     let mut plan = make_plan(&mut compiled, &recorded, &sources, &certs);
     if let (Some(plan), Some(registry)) = (&mut plan, &compiled.registry) {
         crate::caddy::annotate(plan, registry, paths);
@@ -48,6 +56,7 @@ pub fn plan_project(paths: &ProjectPaths) -> Planned {
         compiled,
         sources,
         plan,
+        secret_versions,
     }
 }
 

@@ -77,6 +77,29 @@ const NO_FIXTURE: &[(&str, &str)] = &[
         "E0573",
         "tests/failures.rs and tests/e2e_vault.rs: no AppRole file on the host",
     ),
+    // The project PKI store: these need certificates in .portoser/pki/ (tests/certs_cli.rs).
+    ("E0560", "needs an unreadable CA key: tests/certs_cli.rs"),
+    (
+        "E0561",
+        "needs an expired certificate: crates/portoser-certs tests, tests/certs_cli.rs",
+    ),
+    (
+        "E0562",
+        "needs a certificate near expiry: tests/certs_cli.rs",
+    ),
+    (
+        "E0563",
+        "needs a certificate issued before the registry changed: tests/certs_cli.rs",
+    ),
+    (
+        "E0564",
+        "needs a key file with a wide mode: tests/certs_cli.rs",
+    ),
+    (
+        "E0565",
+        "needs a store whose CA was replaced: tests/certs_cli.rs",
+    ),
+    ("E0566", "needs an existing CA: tests/certs_cli.rs"),
 ];
 
 fn root() -> PathBuf {

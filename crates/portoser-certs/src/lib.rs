@@ -26,7 +26,7 @@ mod write;
 
 pub use check::{Finding, check, check_key_mode};
 pub use error::CertError;
-pub use inspect::{CertInfo, inspect, inspect_file};
+pub use inspect::{CertInfo, inspect, inspect_file, utc_text};
 pub use issue::{Issued, Lifetime};
 pub use store::{Paths, Pki};
 

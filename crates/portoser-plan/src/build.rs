@@ -1,7 +1,9 @@
 //! Builds the plan graph: per-service chains, dependency and hook edges, the Caddy reload,
 //! migrations and deletions. Rules are documented in docs/plan.md.
 
-use crate::config::{ServiceConfig, SourceDigest, config_hash, service_config, service_configs};
+use crate::config::{
+    CertFact, ServiceConfig, SourceDigest, config_hash, service_config, service_configs_with_certs,
+};
 use crate::diff::{classify, reasons};
 use crate::model::{
     Action, AppliedService, AppliedStatus, Change, HookSpec, Node, NodeKind, Plan, Recorded, Timing,
@@ -62,16 +64,43 @@ pub fn plan_at_with_sources(
     sources: &BTreeMap<String, SourceDigest>,
     created_at: &str,
 ) -> Plan {
+    let none = BTreeMap::new();
+    plan_at_with_facts(
+        registry,
+        hooks,
+        recorded,
+        inputs_hash,
+        sources,
+        &none,
+        created_at,
+    )
+}
+
+/// [`plan_at_with_sources`] with what the local PKI store holds for each `tls: auto`
+/// service (by name): one due for renewal is updated, with the fact's reasons first.
+pub fn plan_at_with_facts(
+    registry: &Registry,
+    hooks: &[HookSpec],
+    recorded: &Recorded,
+    inputs_hash: &str,
+    sources: &BTreeMap<String, SourceDigest>,
+    certs: &BTreeMap<String, CertFact>,
+    created_at: &str,
+) -> Plan {
     let mut b = Builder::default();
     let mut planned = Vec::new();
-    let mut configs = service_configs(registry, recorded, sources);
+    let mut configs = service_configs_with_certs(registry, recorded, sources, certs);
     for service in &registry.services {
         let name = service.name.value.as_str();
         let config = configs
             .remove(name)
             .unwrap_or_else(|| service_config(registry, service));
         let own_hooks: Vec<&HookSpec> = hooks.iter().filter(|h| h.service == name).collect();
-        planned.push(b.service(name, config, recorded, &own_hooks));
+        let renew = match (&config.cert, certs.get(name)) {
+            (Some(_), Some(fact)) => fact.renew.as_slice(),
+            _ => &[],
+        };
+        planned.push(b.service(name, config, recorded, &own_hooks, renew));
     }
     let by_name: HashMap<&str, usize> = planned
         .iter()
@@ -149,7 +178,7 @@ fn recorded_action(old: &AppliedService, config: &ServiceConfig) -> (Action, Vec
         reasons(&old.config, config)
     };
     if !same && why.is_empty() {
-        why.push("recorded configuration hash differs".to_string());
+        why.push(HASH_DIFFERS.to_string());
     }
     if old.status == AppliedStatus::Deployed {
         why.insert(0, DEPLOYED_REASON.to_string());
@@ -168,6 +197,7 @@ fn recorded_action(old: &AppliedService, config: &ServiceConfig) -> (Action, Vec
 }
 
 const DEPLOYED_REASON: &str = "last apply failed after deploy";
+const HASH_DIFFERS: &str = "recorded configuration hash differs";
 
 /// The host whose instance a migration stops: the recorded host when the service moves,
 /// else the old host of an unfinished migration (its instance still runs).
@@ -231,12 +261,23 @@ impl Builder {
         config: ServiceConfig,
         recorded: &Recorded,
         hooks: &[&HookSpec],
+        renew: &[String],
     ) -> Planned {
         let old = recorded.services.get(name);
-        let (action, why) = match old {
+        let (mut action, mut why) = match old {
             None => (Action::Create, vec!["new service".to_string()]),
             Some(old) => recorded_action(old, &config),
         };
+        // A certificate due for renewal redeploys the service even when nothing else changed.
+        if !renew.is_empty() {
+            if action == Action::NoOp {
+                action = Action::Update;
+            }
+            // The renewal is the difference the generic reason stood for.
+            why.retain(|r| r != HASH_DIFFERS);
+            let at = usize::from(action == Action::Create);
+            why.splice(at..at, renew.iter().cloned());
+        }
         let previous_host = old.and_then(|o| stale_host(o, &config.host));
         let host = if config.host.is_empty() {
             "(unassigned)".to_string()
@@ -278,6 +319,9 @@ impl Builder {
         }
         if !config.secrets.is_empty() {
             chain.push(self.add(node(NodeKind::Secrets, "secrets", &host)));
+        }
+        if config.cert.is_some() {
+            chain.push(self.add(node(NodeKind::Certs, "certs", &host)));
         }
         let entry_at = chain.len();
         chain.extend(hook_nodes(self, Timing::Before, "deploy"));

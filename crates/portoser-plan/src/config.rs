@@ -27,6 +27,11 @@ pub struct ServiceConfig {
     pub env: BTreeMap<String, String>,
     /// Variable → `path#key` (a reference; the value exists only at apply time).
     pub secrets: BTreeMap<String, String>,
+    /// Variable → the KV version of its path when it was planned (rotation: a new version
+    /// redeploys). Only numbers, never values. Skipped when empty, so states written before
+    /// it existed hash the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_versions: BTreeMap<String, u64>,
     pub health: Option<HealthConfig>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
@@ -46,6 +51,80 @@ pub struct ServiceConfig {
     /// that changed. Follows `sources_hash`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub source_files: BTreeMap<String, String>,
+    /// `tls: auto`: the certificate the project CA issued for it (docs/certs.md). Skipped
+    /// when absent, so states written before it existed hash the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<CertConfig>,
+}
+
+/// The certificate of a `tls: auto` service: its names and which certificate it is, so a
+/// renewed or re-issued certificate redeploys (and restarts) the service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertConfig {
+    /// The SANs it must carry ([`cert_sans`]), in order.
+    pub sans: Vec<String>,
+    /// `sha256:<hex>` of the certificate in the local store; `None` before one is issued
+    /// (the plan then issues one).
+    pub fingerprint: Option<String>,
+}
+
+/// What the CLI found in the local PKI store for a `tls: auto` service (the plan crate
+/// reads no files).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertFact {
+    /// The stored certificate's fingerprint, when there is one.
+    pub fingerprint: Option<String>,
+    /// Why it must be issued (again) before deploying: "certificate expires in 12 days",
+    /// "SANs changed: ...". Empty when the stored certificate is good.
+    pub renew: Vec<String>,
+}
+
+/// The SANs of a `tls: auto` service's certificate: its public hostname, its host's address
+/// (`ip`, an IP or DNS name), and the loopback names for checks on the host itself.
+pub fn cert_sans(registry: &Registry, service: &Service) -> Vec<String> {
+    let mut sans = Vec::new();
+    let mut add = |name: &str| {
+        let name = name.trim().to_ascii_lowercase();
+        if !name.is_empty() && !sans.contains(&name) {
+            sans.push(name);
+        }
+    };
+    if let Some(h) = &service.hostname {
+        add(&h.value);
+    }
+    let host = service
+        .current_host
+        .as_ref()
+        .and_then(|h| registry.host(&h.value));
+    if let Some(ip) = host.and_then(|h| h.ip.as_ref()) {
+        add(&ip.value);
+    }
+    for local in ["localhost", "127.0.0.1", "::1"] {
+        add(local);
+    }
+    sans
+}
+
+/// The certificate part of a service's desired configuration: `None` unless `tls: auto`.
+/// A fact whose certificate is good gives its fingerprint; one due for renewal gives none
+/// (apply issues a new one, then records its fingerprint). Without a fact (planning did not
+/// look) the recorded fingerprint stays, so not looking never shows as a change.
+fn cert_config(
+    registry: &Registry,
+    service: &Service,
+    fact: Option<&CertFact>,
+    old: Option<&ServiceConfig>,
+) -> Option<CertConfig> {
+    service.tls?;
+    let fingerprint = match fact {
+        Some(f) if f.renew.is_empty() => f.fingerprint.clone(),
+        Some(_) => None,
+        None => old.and_then(|o| o.cert.as_ref()?.fingerprint.clone()),
+    };
+    Some(CertConfig {
+        sans: cert_sans(registry, service),
+        fingerprint,
+    })
 }
 
 /// The digest of one service's project files, computed by the CLI (which reads them).
@@ -66,6 +145,17 @@ pub fn service_configs(
     recorded: &Recorded,
     sources: &BTreeMap<String, SourceDigest>,
 ) -> BTreeMap<String, ServiceConfig> {
+    service_configs_with_certs(registry, recorded, sources, &BTreeMap::new())
+}
+
+/// [`service_configs`] with what the local PKI store holds for each `tls: auto` service
+/// ([`CertFact`], by service name).
+pub fn service_configs_with_certs(
+    registry: &Registry,
+    recorded: &Recorded,
+    sources: &BTreeMap<String, SourceDigest>,
+    certs: &BTreeMap<String, CertFact>,
+) -> BTreeMap<String, ServiceConfig> {
     registry
         .services
         .iter()
@@ -84,6 +174,8 @@ pub fn service_configs(
                     }
                 }
             }
+            let old = recorded.services.get(&name).map(|o| &o.config);
+            config.cert = cert_config(registry, service, certs.get(&name), old);
             (name, config)
         })
         .collect()
@@ -138,6 +230,11 @@ pub fn service_config(registry: &Registry, service: &Service) -> ServiceConfig {
             .iter()
             .map(|(k, r)| (k.value.clone(), r.value.to_string()))
             .collect(),
+        secret_versions: service
+            .secrets
+            .iter()
+            .filter_map(|(k, r)| Some((k.value.clone(), r.value.version?)))
+            .collect(),
         health: health_config(registry, service),
         tls_cert: text(&service.tls_cert),
         tls_key: text(&service.tls_key),
@@ -151,6 +248,7 @@ pub fn service_config(registry: &Registry, service: &Service) -> ServiceConfig {
         service_yml_hash: service.service_yml.as_ref().map(service_yml_hash),
         sources_hash: None,
         source_files: BTreeMap::new(),
+        cert: None,
     }
 }
 

@@ -75,6 +75,7 @@ pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
     );
     map_diff("env", "", &old.env, &new.env, &mut out);
     map_diff("secret", " reference", &old.secrets, &new.secrets, &mut out);
+    secret_versions(old, new, &mut out);
     if old.health != new.health {
         out.push("health check changed".to_string());
     }
@@ -120,7 +121,45 @@ pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
     if files_changed {
         out.push(files_reason(old, new));
     }
+    cert_reasons(old, new, &mut out);
     out
+}
+
+/// `tls: auto` turned on or off, names the certificate must carry, a certificate issued
+/// since the last apply. A renewal the plan decides has its own reason (from the facts).
+fn cert_reasons(old: &ServiceConfig, new: &ServiceConfig, out: &mut Vec<String>) {
+    match (&old.cert, &new.cert) {
+        (None, Some(_)) => out.push("tls: auto added".to_string()),
+        (Some(_), None) => out.push("tls: auto removed".to_string()),
+        (Some(a), Some(b)) => {
+            let added: Vec<&str> = b
+                .sans
+                .iter()
+                .filter(|s| !a.sans.contains(s))
+                .map(String::as_str)
+                .collect();
+            let gone: Vec<&str> = a
+                .sans
+                .iter()
+                .filter(|s| !b.sans.contains(s))
+                .map(String::as_str)
+                .collect();
+            if !added.is_empty() || !gone.is_empty() {
+                let mut parts = Vec::new();
+                if !added.is_empty() {
+                    parts.push(format!("+{}", added.join(", +")));
+                }
+                if !gone.is_empty() {
+                    parts.push(format!("-{}", gone.join(", -")));
+                }
+                out.push(format!("certificate SANs changed: {}", parts.join(", ")));
+            }
+            if a.fingerprint != b.fingerprint && b.fingerprint.is_some() {
+                out.push("certificate re-issued since the last apply".to_string());
+            }
+        }
+        (None, None) => {}
+    }
 }
 
 /// How many changed files a reason names before "and N more".
@@ -199,6 +238,21 @@ fn map_diff(
     }
 }
 
+/// "secret version changed: DB_PASSWORD (3 → 4)" for a rotated secret whose reference stayed
+/// (a changed reference is said above). Numbers only: the plan never sees a value.
+fn secret_versions(old: &ServiceConfig, new: &ServiceConfig, out: &mut Vec<String>) {
+    for (var, v) in &new.secret_versions {
+        if old.secrets.get(var) != new.secrets.get(var) {
+            continue;
+        }
+        match old.secret_versions.get(var) {
+            Some(o) if o != v => out.push(format!("secret version changed: {var} ({o} → {v})")),
+            None => out.push(format!("secret version first recorded: {var} (v{v})")),
+            Some(_) => {}
+        }
+    }
+}
+
 fn list_diff(label: &str, old: &[String], new: &[String], out: &mut Vec<String>) {
     for item in new.iter().filter(|d| !old.contains(d)) {
         out.push(format!("{label} {item} added"));
@@ -219,6 +273,31 @@ mod tests {
             port: Some(8080),
             ..ServiceConfig::default()
         }
+    }
+
+    #[test]
+    fn a_rotated_secret_is_an_update_named_by_its_versions() {
+        let with = |refs: &str, v: u64| ServiceConfig {
+            secrets: [
+                ("DB_PASSWORD".into(), refs.into()),
+                ("K".into(), "k#k".into()),
+            ]
+            .into(),
+            secret_versions: [("DB_PASSWORD".into(), v), ("K".into(), 1)].into(),
+            ..base()
+        };
+        let old = with("db#pw", 3);
+        assert_eq!(
+            reasons(&old, &with("db#pw", 4)),
+            ["secret version changed: DB_PASSWORD (3 → 4)"]
+        );
+        assert_eq!(classify(&old, &with("db#pw", 4), false), Action::Update);
+        assert!(reasons(&old, &with("db#pw", 3)).is_empty());
+        // A new reference is said once, not also as a version change.
+        assert_eq!(
+            reasons(&old, &with("db2#pw", 1)),
+            ["secret DB_PASSWORD reference changed"]
+        );
     }
 
     #[test]

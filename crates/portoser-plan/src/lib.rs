@@ -16,10 +16,10 @@ mod order;
 pub mod render;
 mod time;
 
-pub use build::{plan, plan_at, plan_at_with_sources, plan_with_sources};
+pub use build::{plan, plan_at, plan_at_with_facts, plan_at_with_sources, plan_with_sources};
 pub use config::{
-    HealthConfig, ServiceConfig, SourceDigest, config_hash, service_config, service_configs,
-    with_config,
+    CertConfig, CertFact, HealthConfig, ServiceConfig, SourceDigest, cert_sans, config_hash,
+    service_config, service_configs, service_configs_with_certs, with_config,
 };
 pub use critical::{Timed, critical_path};
 pub use model::{
@@ -42,4 +42,5 @@ pub const CODES: &[CodeInfo] = &[
     ),
     CodeInfo::error("E0404", "the plan file cannot be read"),
     CodeInfo::error("E0405", "the saved plan is stale"),
+    CodeInfo::error("E0450", "tls: auto but the project has no CA"),
 ];

@@ -134,6 +134,8 @@ pub enum NodeKind {
     Sync,
     Install,
     Secrets,
+    /// Puts the service's certificate, key and CA (`tls: auto`) on its host.
+    Certs,
     Deploy,
     Health,
     Hook,
@@ -149,6 +151,7 @@ impl NodeKind {
             NodeKind::Sync => "sync",
             NodeKind::Install => "install",
             NodeKind::Secrets => "secrets",
+            NodeKind::Certs => "certs",
             NodeKind::Deploy => "deploy",
             NodeKind::Health => "health",
             NodeKind::Hook => "hook",

@@ -40,7 +40,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error("E0126", "caddy ingress_host is not a declared host"),
     CodeInfo::error("E0127", "value not understood"),
     CodeInfo::error("E0150", "mtls without ca_cert or hostname"),
-    CodeInfo::error("E0160", "certificate lifetime out of range (over 398 days)"),
+    CodeInfo::error("E0160", "certificate lifetime out of range"),
     CodeInfo::error("E0161", "certs renew_before not shorter than the lifetime"),
     CodeInfo::error("E0162", "tls: auto together with tls_cert or tls_key"),
     CodeInfo::error("E0163", "unknown tls mode"),

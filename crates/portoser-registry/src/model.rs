@@ -427,6 +427,9 @@ impl Service {
 pub struct SecretRef {
     pub path: String,
     pub key: String,
+    /// The KV version Vault holds now for `path`: never from the file, filled by the CLI
+    /// before planning when it can ask Vault (docs/vault.md, "Rotation"). Not displayed.
+    pub version: Option<u64>,
 }
 
 impl fmt::Display for SecretRef {

@@ -47,6 +47,7 @@ pub fn registry_of(hosts: Vec<Host>, services: Vec<Service>) -> Registry {
         caddy: None,
         dns: None,
         vault: None,
+        certs: None,
         defaults: Defaults::default(),
     }
 }

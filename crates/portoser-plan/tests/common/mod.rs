@@ -38,6 +38,7 @@ pub fn secret(mut svc: Service, var: &str, path: &str, key: &str) -> Service {
     let r = SecretRef {
         path: path.into(),
         key: key.into(),
+        version: None,
     };
     svc.secrets.push((s(var), Spanned::new(r, Span::default())));
     svc
@@ -55,6 +56,7 @@ pub fn registry(services: Vec<Service>) -> Registry {
         }),
         dns: None,
         vault: None,
+        certs: None,
         defaults: Defaults::default(),
     }
 }

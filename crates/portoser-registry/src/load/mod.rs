@@ -14,11 +14,13 @@ use portoser_diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 pub use service_yml::load_service_yml;
 // The key of every section, for the JSON Schema (`crate::schema`): one table, no drift.
 pub(crate) use host::HOST_KEYS;
-pub(crate) use sections::{CADDY_KEYS, DEFAULTS_KEYS, DNS_KEYS, HEALTH_KEYS, VAULT_KEYS};
+pub(crate) use sections::{
+    CADDY_KEYS, CERTS_KEYS, DEFAULTS_KEYS, DNS_KEYS, HEALTH_KEYS, VAULT_KEYS,
+};
 pub(crate) use service::SERVICE_KEYS;
 
 pub(crate) const TOP_KEYS: &[&str] = &[
-    "domain", "hosts", "services", "caddy", "dns", "vault", "defaults",
+    "domain", "hosts", "services", "caddy", "dns", "vault", "certs", "defaults",
 ];
 
 /// Parses the YAML text of `file` into a tree; None after a diagnostic when nothing is usable.
@@ -86,6 +88,7 @@ pub fn load(map: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Option<Re
         caddy: fields.get("caddy").and_then(|n| sections::caddy(n, diags)),
         dns: fields.get("dns").and_then(|n| sections::dns(n, diags)),
         vault: fields.get("vault").and_then(|n| sections::vault(n, diags)),
+        certs: fields.get("certs").and_then(|n| sections::certs(n, diags)),
         defaults: fields
             .get("defaults")
             .and_then(|n| sections::defaults(n, diags))

@@ -1,7 +1,7 @@
 //! `caddy:`, `dns:`, `vault:`, `defaults:` and a service's `health:` block.
 
 use super::fields::Fields;
-use crate::model::{Caddy, Defaults, Dns, Health, HealthKind, OnFailure, Vault};
+use crate::model::{Caddy, Certs, Defaults, Dns, Health, HealthKind, OnFailure, TlsMode, Vault};
 use crate::yaml::Node;
 use portoser_diag::Diagnostics;
 
@@ -19,6 +19,19 @@ const HEALTH_KINDS: &[(HealthKind, &str)] = &[
 ];
 
 pub(crate) const DNS_KEYS: &[&str] = &["provider", "server"];
+
+pub(super) const TLS_MODES: &[(TlsMode, &str)] = &[(TlsMode::Auto, "auto")];
+
+pub(crate) const CERTS_KEYS: &[&str] = &["lifetime", "renew_before"];
+
+/// `certs:`; the limits (at most 398 days, renew_before shorter) are checked in validate.
+pub(super) fn certs(node: &Node, diags: &mut Diagnostics) -> Option<Certs> {
+    let f = Fields::new(node, "`certs`", CERTS_KEYS, diags)?;
+    Some(Certs {
+        lifetime: f.duration("lifetime", diags),
+        renew_before: f.duration("renew_before", diags),
+    })
+}
 
 pub(crate) const VAULT_KEYS: &[&str] = &["address", "mount", "ca_cert", "dev"];
 

@@ -189,5 +189,6 @@ pub(crate) fn parse_secret(text: &str) -> Option<SecretRef> {
     (ok(path) && ok(key) && !path.starts_with('-')).then(|| SecretRef {
         path: path.to_string(),
         key: key.to_string(),
+        version: None,
     })
 }

@@ -1,6 +1,7 @@
 //! Checks that need the whole registry. Each check is linear or n log n: names are looked up
 //! in HashMaps, never by scanning all services.
 
+mod certs;
 mod connection;
 mod deps;
 mod engine;
@@ -53,6 +54,7 @@ pub fn validate(registry: &Registry, map: &SourceMap, diags: &mut Diagnostics) {
     engine::check(registry, diags);
     paths::check(registry, &index, diags);
     runtime::check(registry, diags);
+    certs::check(registry, diags);
     vault::check(registry, diags);
 }
 

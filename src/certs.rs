@@ -1,0 +1,220 @@
+//! The project's PKI store (crates/portoser-certs) as planning and apply see it.
+//!
+//! Plan reads the store and hands the planner facts: each `tls: auto` service's certificate
+//! fingerprint and why it must be renewed (missing, expiring within `renew_before`, SANs no
+//! longer matching the registry, not from the current CA). The plan stays a pure function of
+//! its inputs: nothing is issued while planning. Apply issues what the plan renews, then
+//! records the new fingerprints and hands the files to the `certs` nodes (docs/certs.md).
+
+use crate::project::ProjectPaths;
+use portoser_certs::{CertError, Finding, Lifetime, Pki, check};
+use portoser_diag::{Diagnostic, Span};
+use portoser_exec::CertFiles;
+use portoser_plan::{CertFact, NodeKind, Plan, cert_sans};
+use portoser_registry::{Registry, Service};
+use std::collections::BTreeMap;
+
+pub const NO_CA: &str = "E0450";
+pub const CANNOT_ISSUE: &str = "E0560";
+
+/// The project's store: `<project>/.portoser/pki/`.
+pub fn pki(paths: &ProjectPaths) -> Pki {
+    Pki::for_project(&paths.dir)
+}
+
+/// Lifetimes from the registry's `certs:` section, defaults otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub lifetime: Lifetime,
+    /// Seconds.
+    pub renew_before: u64,
+}
+
+pub fn settings(registry: &Registry) -> Settings {
+    let certs = registry.certs.as_ref();
+    let lifetime = certs
+        .and_then(|c| c.lifetime)
+        .and_then(|l| Lifetime::new(std::time::Duration::from_millis(l.value.millis)).ok())
+        .unwrap_or_default();
+    let renew_before = certs
+        .and_then(|c| c.renew_before)
+        .map_or(portoser_certs::DEFAULT_RENEW_BEFORE_DAYS * 86_400, |d| {
+            d.value.millis / 1000
+        });
+    Settings {
+        lifetime,
+        renew_before,
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// What planning learned from the store.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub certs: BTreeMap<String, CertFact>,
+    /// `certificate of api` → fingerprint and whether it is due: a saved plan goes stale
+    /// when the store changes under it.
+    pub inputs: BTreeMap<String, String>,
+    /// E0450 per `tls: auto` service when the project has no CA.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The `tls: auto` services of the registry.
+pub fn auto_services(registry: &Registry) -> impl Iterator<Item = &Service> {
+    registry.services.iter().filter(|s| s.tls.is_some())
+}
+
+/// Reads the store for every `tls: auto` service at time `now`.
+pub fn read_facts(pki: &Pki, registry: &Registry, now: i64) -> Facts {
+    let mut facts = Facts::default();
+    let renew_before = settings(registry).renew_before;
+    for service in auto_services(registry) {
+        let name = service.name.value.clone();
+        if !pki.has_ca() {
+            facts.diagnostics.push(no_ca(pki, service));
+            continue;
+        }
+        let fact = fact(pki, registry, service, renew_before, now);
+        let due = if fact.renew.is_empty() { "" } else { " (due)" };
+        let fp = fact.fingerprint.as_deref().unwrap_or("none");
+        facts
+            .inputs
+            .insert(format!("certificate of {name}"), format!("{fp}{due}"));
+        facts.certs.insert(name, fact);
+    }
+    facts
+}
+
+fn fact(
+    pki: &Pki,
+    registry: &Registry,
+    service: &Service,
+    renew_before: u64,
+    now: i64,
+) -> CertFact {
+    let sans = cert_sans(registry, service);
+    let Ok(paths) = pki.server_paths(&service.name.value) else {
+        return CertFact {
+            fingerprint: None,
+            renew: vec!["no certificate issued yet".into()],
+        };
+    };
+    let (info, findings) = check(pki, &paths, Some(&sans), renew_before, now);
+    let renew = findings
+        .iter()
+        .filter(|f| f.renews())
+        .map(|f| match f {
+            Finding::Missing(_) => "no certificate issued yet".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    CertFact {
+        fingerprint: info.map(|i| i.fingerprint),
+        renew,
+    }
+}
+
+fn tls_span(service: &Service) -> Span {
+    service.tls.map_or(service.name.span, |t| t.span)
+}
+
+fn no_ca(pki: &Pki, service: &Service) -> Diagnostic {
+    Diagnostic::error(
+        NO_CA,
+        format!(
+            "`{}` asks for a certificate but the project has no CA",
+            service.name.value
+        ),
+    )
+    .at(tls_span(service), "`tls: auto` issues from the project CA")
+    .with_note(format!(
+        "no CA at `{}`",
+        ProjectPaths::display(&pki.ca_cert_path())
+    ))
+    .with_help("create it once with `portoser certs init-ca`")
+}
+
+/// What apply needs: the facts after issuing (what gets recorded) and the files the `certs`
+/// nodes upload.
+pub struct Prepared {
+    pub facts: BTreeMap<String, CertFact>,
+    pub files: BTreeMap<String, CertFiles>,
+    /// `api: renewed (certificate expires in 12 days)`, for the operator.
+    pub issued: Vec<String>,
+}
+
+/// Issues (into the local store) every certificate the plan's `certs` nodes renew, then
+/// reads back what the nodes distribute. Runs before any node: a failure here changes
+/// nothing on the hosts.
+pub fn prepare(
+    pki: &Pki,
+    registry: &Registry,
+    plan: &Plan,
+    now: i64,
+) -> Result<Prepared, Box<Diagnostic>> {
+    let settings = settings(registry);
+    let mut issued = Vec::new();
+    let mut files = BTreeMap::new();
+    let active = plan
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Certs && n.action != portoser_plan::Action::NoOp)
+        .filter_map(|n| registry.service(n.service.as_deref()?));
+    for service in active {
+        let name = &service.name.value;
+        let fact = fact(pki, registry, service, settings.renew_before, now);
+        if !fact.renew.is_empty() {
+            let sans = cert_sans(registry, service);
+            pki.issue_server(name, &sans, settings.lifetime)
+                .map_err(|e| cannot_issue(service, &e))?;
+            issued.push(format!("{name}: issued ({})", fact.renew.join("; ")));
+        }
+        files.insert(
+            name.clone(),
+            read_files(pki, name).map_err(|e| cannot_issue(service, &e))?,
+        );
+    }
+    let facts = read_facts(pki, registry, now).certs;
+    Ok(Prepared {
+        facts,
+        files,
+        issued,
+    })
+}
+
+fn read_files(pki: &Pki, service: &str) -> Result<CertFiles, CertError> {
+    let paths = pki.server_paths(service)?;
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| CertError::Io {
+            path: p.to_path_buf(),
+            error: e,
+        })
+    };
+    let info = portoser_certs::inspect_file(&paths.cert)?;
+    Ok(CertFiles {
+        cert: read(&paths.cert)?,
+        key: read(&paths.key)?,
+        ca: read(&pki.ca_cert_path())?,
+        fingerprint: info.fingerprint,
+    })
+}
+
+fn cannot_issue(service: &Service, e: &CertError) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            CANNOT_ISSUE,
+            format!("cannot issue the certificate of `{}`", service.name.value),
+        )
+        .at(tls_span(service), "`tls: auto` issues from the project CA")
+        .with_note(e.to_string())
+        .with_help(
+            "`portoser certs check` shows the state of the store; nothing was changed on the hosts",
+        ),
+    )
+}
