@@ -1,0 +1,223 @@
+//! `portoser certs …` and `tls: auto` through the real binary on this machine (a
+//! `connection: local` host): the CA's refusal to be replaced, every `certs check` code, and
+//! apply distributing, then renewing, a certificate (checked with the real openssl).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn write_registry(dir: &Path, ip: &str, certs: &str) {
+    let base = dir.join("host");
+    let registry = format!(
+        "{certs}hosts:\n  here:\n    connection: local\n    ip: {ip}\n    path: {}\nservices:\n  \
+         api:\n    current_host: here\n    deployment_type: local\n    command: sleep 600\n    \
+         port: 24851\n    tls: auto\n",
+        base.display()
+    );
+    std::fs::write(dir.join("registry.yml"), registry).expect("registry");
+}
+
+fn portoser(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_portoser"))
+        .args(args)
+        .arg("-C")
+        .arg(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run portoser")
+}
+
+/// (exit code, stdout, stderr)
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = portoser(dir, args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = run(dir, args);
+    assert_eq!(code, 0, "{args:?}\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+}
+
+fn pki(dir: &Path) -> std::path::PathBuf {
+    dir.join(".portoser/pki")
+}
+
+/// `certs check` fails with exactly `code` somewhere in its diagnostics.
+fn check_fails_with(dir: &Path, code: &str) -> String {
+    let (exit, stdout, stderr) = run(dir, &["certs", "check"]);
+    assert_eq!(exit, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains(&format!("[{code}]")), "{code}:\n{stderr}");
+    stderr
+}
+
+#[test]
+fn init_ca_refuses_to_replace_and_check_reports_every_problem() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    write_registry(dir, "127.0.0.1", "");
+    let (code, _, stderr) = run(dir, &["plan"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("[E0450]") && stderr.contains("certs init-ca"),
+        "{stderr}"
+    );
+
+    ok(dir, &["certs", "init-ca"]);
+    assert_eq!(mode(&pki(dir).join("ca.key")), 0o600);
+    assert_eq!(mode(&pki(dir)), 0o700);
+    let key = std::fs::read(pki(dir).join("ca.key")).expect("key");
+    let (code, _, stderr) = run(dir, &["certs", "init-ca"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("error[E0566]") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(pki(dir).join("ca.key")).expect("key"), key);
+    let (code, _, stderr) = run(dir, &["certs", "init-ca", "--vault"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not done yet"), "{stderr}");
+
+    // A client certificate with the default lifetime: listed, and the check is clean.
+    ok(dir, &["certs", "issue", "api"]);
+    ok(dir, &["certs", "client", "ops"]);
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(dir, &["certs", "list", "--format", "json"])).expect("json");
+    let certs = list["certificates"].as_array().expect("array");
+    let kinds: Vec<&str> = certs.iter().filter_map(|c| c["kind"].as_str()).collect();
+    assert_eq!(kinds, ["ca", "service", "client"]);
+    let days = certs[2]["days_left"].as_i64().expect("days");
+    assert!((89..=90).contains(&days), "{days}");
+    assert_eq!(
+        certs[1]["sans"],
+        serde_json::json!(["127.0.0.1", "localhost", "::1"])
+    );
+    let human = ok(dir, &["certs", "list"]);
+    assert!(
+        human.starts_with("kind") && human.contains("CN=ops"),
+        "{human}"
+    );
+    ok(dir, &["certs", "check"]);
+
+    // Apple's limit is refused; a key readable by others; a certificate near expiry.
+    let (code, _, stderr) = run(dir, &["certs", "client", "ops", "--lifetime", "399d"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Apple"), "{stderr}");
+    let ops_key = pki(dir).join("clients/ops.key");
+    std::fs::set_permissions(&ops_key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let stderr = check_fails_with(dir, "E0564");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    ok(dir, &["certs", "client", "ops", "--lifetime", "5d"]);
+    assert_eq!(mode(&ops_key), 0o600);
+    check_fails_with(dir, "E0562");
+    ok(dir, &["certs", "client", "ops", "--lifetime", "1s"]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    check_fails_with(dir, "E0561");
+    ok(dir, &["certs", "client", "ops"]);
+    ok(dir, &["certs", "check"]);
+
+    // The host got another address: the certificate's SANs no longer match (located).
+    write_registry(dir, "127.0.0.2", "");
+    let stderr = check_fails_with(dir, "E0563");
+    assert!(
+        stderr.contains("needs 127.0.0.2") && stderr.contains("registry.yml:"),
+        "{stderr}"
+    );
+    write_registry(dir, "127.0.0.1", "");
+
+    // A new CA: what the old one issued does not verify any more.
+    ok(dir, &["certs", "init-ca", "--force"]);
+    check_fails_with(dir, "E0565");
+
+    // The store cannot be written: issuing fails with E0560, nothing half-written.
+    std::fs::remove_dir_all(pki(dir).join("services")).expect("rm");
+    std::fs::write(pki(dir).join("services"), "in the way").expect("file");
+    let (code, _, stderr) = run(dir, &["certs", "issue", "api"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("error[E0560]"), "{stderr}");
+}
+
+fn openssl(args: &[&str]) -> Option<Output> {
+    Command::new("openssl").args(args).output().ok()
+}
+
+#[test]
+fn apply_distributes_and_the_next_plan_renews_a_certificate_near_expiry() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    write_registry(
+        dir,
+        "127.0.0.1",
+        "certs:\n  lifetime: 60d\n  renew_before: 20d\n",
+    );
+    ok(dir, &["certs", "init-ca"]);
+    let plan = ok(dir, &["plan"]);
+    assert!(plan.contains("no certificate issued yet"), "{plan}");
+    assert!(plan.contains("certs → deploy"), "{plan}");
+    ok(dir, &["apply", "--yes", "--format", "plain"]);
+    let tls = dir.join("host/api/tls");
+    assert_eq!(mode(&tls.join("server.key")), 0o600);
+    assert_eq!(mode(&tls.join("server.crt")), 0o644);
+    let served = std::fs::read(tls.join("server.crt")).expect("cert");
+    assert_eq!(
+        served,
+        std::fs::read(pki(dir).join("services/api.crt")).expect("stored")
+    );
+    assert!(ok(dir, &["plan"]).contains("No changes"));
+
+    let cert = tls.join("server.crt");
+    let (ca, crt) = (tls.join("ca.crt"), cert.to_string_lossy().into_owned());
+    match openssl(&["verify", "-CAfile", &ca.to_string_lossy(), &crt]) {
+        Some(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let end = |secs: &str| {
+                openssl(&["x509", "-noout", "-in", &crt, "-checkend", secs])
+                    .is_some_and(|o| o.status.success())
+            };
+            assert!(end(&(59 * 86_400).to_string()) && !end(&(61 * 86_400).to_string()));
+        }
+        None => assert!(std::env::var_os("CI").is_none(), "openssl is missing in CI"),
+    }
+
+    // Issued again with 3 days left (renew_before is 20d): the plan renews, says why.
+    ok(dir, &["certs", "issue", "api", "--lifetime", "3d"]);
+    let plan = ok(dir, &["plan"]);
+    assert!(plan.contains("~ api  update"), "{plan}");
+    assert!(
+        plan.contains("certificate expires in 2 days")
+            || plan.contains("certificate expires in 3 days"),
+        "{plan}"
+    );
+    let (code, stdout, stderr) = run(dir, &["apply", "--yes", "--format", "plain"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("certificate api: issued (certificate expires in "),
+        "{stderr}"
+    );
+    let renewed = std::fs::read(&cert).expect("cert");
+    assert_ne!(renewed, served);
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(dir, &["certs", "list", "--format", "json"])).expect("json");
+    let days = list["certificates"][1]["days_left"].as_i64().expect("days");
+    assert!(
+        (59..=60).contains(&days),
+        "renewed with the registry's 60d: {days}"
+    );
+    assert!(ok(dir, &["plan"]).contains("No changes"));
+    let _ = Command::new(env!("CARGO_BIN_EXE_portoser"))
+        .args(["stop", "api", "-C"])
+        .arg(dir)
+        .output();
+}
