@@ -189,3 +189,105 @@ fn report_times(fault: &str, first: &Value, second: &Value) {
         "the learned diagnosis is slower: {first} vs {second}"
     );
 }
+
+/// A local service that writes into its deploy directory when it starts (as many do: a pid
+/// file, a cache): it crash-loops with "Permission denied" when it may not.
+fn writer(name: &str, host: &str, port: u16, extra: &str) -> String {
+    format!(
+        "  {name}:\n    deployment_type: local\n    current_host: {host}\n    \
+         command: echo {name} > who.tmp && mv who.tmp who && exec python3 -m http.server {port} --bind 0.0.0.0\n    \
+         port: {port}\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{port}/who\", interval: 1s, retries: 4}}\n{extra}"
+    )
+}
+
+#[test]
+fn permission_denied_on_the_deploy_directory_is_fixed_and_learned() {
+    let Some(bed) = bed("permission_denied") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let port = 24621;
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: Vec::new(),
+    };
+    let dir = format!("{}/hp2", base("h2"));
+    p.set_services(&writer("hp2", "h2", port, ""));
+    // A deploy directory the SSH user may not write (as after a `sudo mkdir` + chmod).
+    ssh(&bed, "h2", &format!("mkdir -p {dir} && chmod 555 {dir}"));
+
+    let first = p.apply(&[]);
+    first.ok();
+    let h = heals(&first);
+    assert_eq!(h.len(), 1, "one heal:\n{}", first.out.all());
+    assert_eq!(h[0]["node"], "hp2/health");
+    assert_eq!(h[0]["kind"], "permission_denied");
+    assert_eq!(h[0]["rule"], "ssh_permission");
+    assert_eq!(h[0]["outcome"], "fixed");
+    assert_eq!(ssh(&bed, "h2", &format!("stat -c %a {dir}")), "755");
+    assert!(wait_http(&ip("h2"), port, 10).is_some(), "hp2 answers");
+    let text = learned(&p, "ssh_permission__hp2");
+    assert_eq!(counters(&text), (1, 1, 0), "{text}");
+
+    // Second occurrence: the directory read-only again, and a change to deploy.
+    ssh(&bed, "h2", &format!("chmod 555 {dir}"));
+    p.set_services(&writer("hp2", "h2", port, "    env: {ROUND: \"2\"}\n"));
+    let second = p.apply(&[]);
+    second.ok();
+    let h2 = heals(&second);
+    assert_eq!(h2.len(), 1, "{}", second.out.all());
+    assert_eq!(h2[0]["rule"], "ssh_permission__hp2");
+    assert_eq!(h2[0]["origin"], "learned");
+    assert_eq!(h2[0]["outcome"], "fixed");
+    assert_eq!(counters(&learned(&p, "ssh_permission__hp2")), (2, 2, 0));
+    report_times("permission denied", &h[0], &h2[0]);
+}
+
+/// Puts the host's authorized_keys back when dropped.
+struct Keys {
+    path: String,
+    saved: String,
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        std::fs::write(&self.path, &self.saved).expect("restore authorized_keys");
+    }
+}
+
+#[test]
+fn a_revoked_key_is_reported_with_the_exact_remedy_and_never_retried() {
+    let Some(bed) = bed("revoked_key") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    p.set_services(&web("hp3", "h3", 24631, ""));
+    let path = std::env::var("PORTOSER_TESTBED_H3_AUTHORIZED_KEYS").expect("env.sh");
+    let keys = Keys {
+        saved: std::fs::read_to_string(&path).expect("authorized_keys"),
+        path,
+    };
+    std::fs::write(&keys.path, "").expect("revoke");
+    for round in 1..=2 {
+        let t = std::time::Instant::now();
+        let a = p.apply(&[]);
+        assert_eq!(a.out.code, 1, "{}", a.out.all());
+        let h = heals(&a);
+        assert_eq!(h.len(), 1, "one heal, no retry loop (round {round}):\n{}", a.out.all());
+        assert_eq!(h[0]["kind"], "ssh_auth");
+        assert_eq!(h[0]["rule"], "ssh_auth");
+        assert_eq!(h[0]["outcome"], "remedy");
+        assert_eq!(h[0]["attempt"], 1);
+        let remedy = h[0]["remedy"].as_str().unwrap_or("");
+        assert!(remedy.contains("ssh-copy-id portoser-t@10.239.0.13"), "{remedy}");
+        assert!(a.out.stderr.contains("ssh-copy-id"), "{}", a.out.all());
+        eprintln!("revoked key, round {round}: reported in {} ms", t.elapsed().as_millis());
+    }
+    assert!(
+        !p.path().join("playbooks/learned").exists(),
+        "nothing was fixed, so nothing is learned"
+    );
+    drop(keys);
+}

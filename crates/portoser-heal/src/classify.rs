@@ -1,5 +1,5 @@
 //! Sharpen a node failure's kind for the rules: the engine's words first (`address already
-//! in use`), then — for a failure the words do not explain (a health timeout, a command
+//! in use`; for a local service's failed health gate, the newest lines of its log), then — for a failure the words do not explain (a health timeout, a command
 //! that failed) — what the host shows now: a foreign process on the service's port, a
 //! dependency that is not healthy, a pid file naming a dead process.
 
@@ -9,13 +9,21 @@ use portoser_exec::{FailureKind, NodeFailure};
 
 /// The `FailureKind` variant name of the language for `failure`.
 pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> String {
-    let words = format!("{}\n{}", f.message, f.notes.join("\n")).to_ascii_lowercase();
+    let mut words = format!("{}\n{}", f.message, f.notes.join("\n")).to_ascii_lowercase();
+    if f.kind == FailureKind::Unhealthy {
+        // A local service's own words are in its log: why it keeps exiting.
+        words.push_str(&log_tail(service, observer).await.to_ascii_lowercase());
+    }
     if words.contains("address already in use") || words.contains("port is already allocated") {
         return "port_in_use".into();
     }
     let base = f.kind.as_str();
     if !matches!(f.kind, FailureKind::Unhealthy | FailureKind::CommandFailed) {
         return base.into();
+    }
+    match FailureKind::from_output(&words) {
+        FailureKind::CommandFailed => {}
+        other => return other.as_str().into(),
     }
     let Some(info) = observer.world.service(service).cloned() else {
         return base.into();
@@ -49,4 +57,22 @@ pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> St
         }
     }
     base.into()
+}
+
+/// The last lines of a local service's log (empty for other engines): a crash loop repeats
+/// its reason there, so the newest lines are the current reason.
+async fn log_tail(service: &str, observer: &Observer) -> String {
+    let Some(spec) = observer.spec(service) else {
+        return String::new();
+    };
+    if spec.engine != portoser_registry::Engine::Local {
+        return String::new();
+    }
+    let tail = portoser_transport::Cmd::new("tail")
+        .args(["-n", "6", "--"])
+        .arg(spec.log_file());
+    observer
+        .stdout(&spec.host, portoser_transport::Script::from(tail))
+        .await
+        .unwrap_or_default()
 }
