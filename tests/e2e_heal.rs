@@ -291,3 +291,59 @@ fn a_revoked_key_is_reported_with_the_exact_remedy_and_never_retried() {
     );
     drop(keys);
 }
+
+#[test]
+fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys() {
+    let Some(bed) = bed("dependency_unhealthy") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let (db, app) = (24641, 24642);
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: Vec::new(),
+    };
+    // `hd-app` is healthy only while `hd-db` answers: its check asks both.
+    let services = |round: &str| {
+        format!(
+            "{}  hd-app:\n    deployment_type: local\n    current_host: h1\n    \
+             command: echo app > who && exec python3 -m http.server {app} --bind 0.0.0.0\n    \
+             port: {app}\n    dependencies: [hd-db]\n    env: {{ROUND: \"{round}\"}}\n    \
+             health: {{type: command, endpoint: \"curl -sf http://127.0.0.1:{db}/who && curl -sf http://127.0.0.1:{app}/who\", interval: 1s, retries: 4}}\n",
+            web("hd-db", "h1", db, "")
+        )
+    };
+    p.set_services(&services("0"));
+    p.apply(&[]).ok();
+
+    for round in 1..=2 {
+        // The dependency goes down; the dependent changes and is deployed.
+        assert_eq!(p.run(&["stop", "hd-db"]).code, 0);
+        p.set_services(&services(&round.to_string()));
+        let a = p.apply(&[]);
+        a.ok();
+        let h = heals(&a);
+        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
+        assert_eq!(h[0]["node"], "hd-app/health");
+        assert_eq!(h[0]["kind"], "dependency_unhealthy");
+        assert_eq!(h[0]["outcome"], "fixed");
+        let actions = h[0]["actions"].to_string();
+        assert!(actions.contains("start(service: hd-db)"), "{actions}");
+        assert!(actions.contains("wait_healthy(service: hd-db"), "{actions}");
+        let text = learned(&p, "dependency_unhealthy__hd_app");
+        if round == 1 {
+            assert_eq!(h[0]["rule"], "dependency_unhealthy");
+            assert_eq!(counters(&text), (1, 1, 0), "{text}");
+        } else {
+            assert_eq!(h[0]["rule"], "dependency_unhealthy__hd_app");
+            assert_eq!(h[0]["origin"], "learned");
+            assert_eq!(counters(&text), (2, 2, 0), "{text}");
+        }
+        eprintln!(
+            "dependency unhealthy, round {round}: heal {} ms (diagnosis {} ms)",
+            h[0]["took_ms"], h[0]["diagnose_ms"]
+        );
+        assert!(wait_http(&ip("h1"), db, 10).is_some(), "hd-db answers");
+    }
+}
