@@ -67,3 +67,96 @@ fn resolve(dir: &Path, file: &str) -> std::path::PathBuf {
         dir.join(p)
     }
 }
+
+/// What the plan knows of the secrets' current versions (rotation, docs/vault.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VersionCheck {
+    /// No service has secrets.
+    #[default]
+    NotNeeded,
+    /// Read from Vault with the operator token.
+    Checked,
+    /// Not read: no operator token, or Vault failed (why). The recorded versions stand in,
+    /// so nothing looks changed.
+    NotChecked(String),
+}
+
+/// Fills each secret reference's `version` from Vault's metadata (operator token), or, when
+/// that is not possible, with the version recorded at the last apply for the same reference.
+pub fn fill_versions(
+    registry: &mut Registry,
+    recorded: &portoser_plan::Recorded,
+    paths: &ProjectPaths,
+) -> VersionCheck {
+    let wanted: std::collections::BTreeSet<String> = registry
+        .services
+        .iter()
+        .flat_map(|s| s.secrets.iter().map(|(_, r)| r.value.path.clone()))
+        .collect();
+    if wanted.is_empty() {
+        return VersionCheck::NotNeeded;
+    }
+    let found = match current_versions(registry, paths, &wanted) {
+        Ok(found) => found,
+        Err(why) => {
+            from_recorded(registry, recorded);
+            return VersionCheck::NotChecked(why);
+        }
+    };
+    for service in &mut registry.services {
+        for (_, r) in &mut service.secrets {
+            r.value.version = found.get(&r.value.path).copied();
+        }
+    }
+    VersionCheck::Checked
+}
+
+/// The current version of each path (a path Vault does not have is left out: apply then
+/// fails on it, located).
+fn current_versions(
+    registry: &Registry,
+    paths: &ProjectPaths,
+    wanted: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, u64>, String> {
+    let token = operator_token(None)?.ok_or("no operator token (VAULT_TOKEN)")?;
+    let (client, mount) = client(registry, paths)?;
+    let client = client.with_token(token);
+    // Its own thread and runtime: planning may be called from inside another runtime.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                rt.block_on(async {
+                    let mut out = std::collections::BTreeMap::new();
+                    for path in wanted {
+                        match client.kv_version(&mount, path).await {
+                            Ok(v) => {
+                                out.insert(path.clone(), v);
+                            }
+                            Err(portoser_vault::VaultError::NotFound { .. }) => {}
+                            Err(e) => return Err(e.to_string()),
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the version check panicked".to_string()))
+    })
+}
+
+fn from_recorded(registry: &mut Registry, recorded: &portoser_plan::Recorded) {
+    for service in &mut registry.services {
+        let Some(old) = recorded.services.get(&service.name.value) else {
+            continue;
+        };
+        for (var, r) in &mut service.secrets {
+            if old.config.secrets.get(&var.value) == Some(&r.value.to_string()) {
+                r.value.version = old.config.secret_versions.get(&var.value).copied();
+            }
+        }
+    }
+}

@@ -166,6 +166,14 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
         return;
     };
     let Some(vault) = bao() else { return };
+    // The operator token for every command of this test (the only test in this binary): the
+    // plan reads the secrets' current versions with it.
+    // SAFETY: set before this test starts any thread; no other test runs in this binary.
+    unsafe { std::env::set_var("VAULT_TOKEN", ROOT) };
+    // The operator token for every command of this test (the only test in this binary): the
+    // plan reads the secrets' current versions with it.
+    // SAFETY: set before any thread of this test starts; no other test runs in this binary.
+    unsafe { std::env::set_var("VAULT_TOKEN", ROOT) };
     // An earlier run's credentials (for a Vault that is gone) must not be found.
     let creds = |h: &str| format!("{}/.portoser/vault-approle", base(h));
     for h in ["h1", "h2"] {
@@ -239,6 +247,46 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
         format!("{CANARY}-py")
     );
 
+    // Rotation: a new version in Vault is a change the plan names (numbers only) and apply
+    // restarts the service with the new value.
+    let quiet = p.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(quiet.code, 0, "a change right after apply: {}", quiet.all());
+    put(&p, "vs-web", "DB_PASSWORD", &format!("{CANARY}-v2"));
+    let rotated = p.run(&["plan"]);
+    assert!(
+        rotated
+            .stdout
+            .contains("secret version changed: DB_PASSWORD (1 → 2)"),
+        "{}",
+        rotated.all()
+    );
+    let no_token = p
+        .cmd(&["plan", "--detailed-exitcode"])
+        .env_remove("VAULT_TOKEN")
+        .output()
+        .unwrap();
+    let no_token_err = String::from_utf8_lossy(&no_token.stderr).to_string();
+    assert_eq!(no_token.status.code(), Some(0), "{no_token_err}");
+    assert!(
+        no_token_err.contains("secret versions were not checked"),
+        "{no_token_err}"
+    );
+    let r = p.apply(&[]);
+    r.ok();
+    assert_eq!(r.services_touched(), ["vs-web"]);
+    assert_eq!(
+        wait_http(&ip("h2"), 24301, 20).map(|b| b.trim().to_string()),
+        Some(format!("{CANARY}-v2")),
+        "the rotated value did not reach the container"
+    );
+    let after = p.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        after.code,
+        0,
+        "the rotation was not recorded: {}",
+        after.all()
+    );
+
     // h2's AppRole may not read h1's secret: 403, located at the reference, no env file.
     p.set_services(&services(true));
     p.write("vs-web/docker-compose.yml", &compose());
@@ -260,6 +308,8 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
             std::fs::read(p.path().join(".portoser/state.db")).unwrap(),
         ),
         ("apply json", a.out.all().into_bytes()),
+        ("apply json (rotation)", r.out.all().into_bytes()),
+        ("plan (rotation)", rotated.all().into_bytes()),
         ("apply human (denied)", all.clone().into_bytes()),
         ("apply json (denied)", denied_json.out.all().into_bytes()),
         ("plan output", plan.all().into_bytes()),

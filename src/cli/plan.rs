@@ -12,6 +12,12 @@ use std::path::Path;
 fn build(paths: &ProjectPaths, out: &Output) -> Result<Plan, Exit> {
     let planned = plan_project(paths);
     out.diagnostics(&planned.compiled);
+    if let crate::vault::VersionCheck::NotChecked(why) = &planned.secret_versions {
+        out.stderr(&format!(
+            "note: secret versions were not checked ({why}): a secret rotated in Vault since \
+             the last apply is not detected by this plan"
+        ));
+    }
     match planned.plan {
         Some(plan) => Ok(plan),
         None => {
