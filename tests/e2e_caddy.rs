@@ -250,3 +250,55 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     // Drop removes the services; restore a valid CA so that reload succeeds.
     client_pki(&p);
 }
+
+/// Two replicas of one hostname on h2 and h3: Caddy balances over both, and when one stops
+/// the requests keep succeeding on the other (`lb_try_duration`, active health checks).
+#[test]
+fn caddy_balances_replicas_and_survives_one_stopping() {
+    let test = "caddy_balances_replicas_and_survives_one_stopping";
+    let Some(bed) = bed(test) else { return };
+    let Some(ing) = ingress(test) else { return };
+    let p = Project::new(&bed);
+    let replica = |name: &str, host: &str| {
+        web(name, host, 24611, "").replace(
+            &format!("hostname: {name}.caddy.test"),
+            "hostname: rep.caddy.test",
+        )
+    };
+    set(&p, &ing, &(replica("repa", "h2") + &replica("repb", "h3")));
+    let rendered = text_of(&p.run(&["caddy", "render"]));
+    assert!(
+        rendered.contains(&format!(
+            "reverse_proxy {}:24611 {}:24611 {{",
+            ip("h2"),
+            ip("h3")
+        )),
+        "{rendered}"
+    );
+    p.apply(&[]).ok();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        let (code, body) = ing.get("rep.caddy.test", "/who", &[]);
+        assert_eq!(code, 200, "{body}");
+        seen.insert(body);
+    }
+    let both: std::collections::BTreeSet<String> =
+        ["repa@h2\n".to_string(), "repb@h3\n".to_string()].into();
+    assert_eq!(seen, both, "round robin over both replicas");
+
+    let stop = p.run(&["stop", "repa"]);
+    assert_eq!(stop.code, 0, "{}", stop.all());
+    let mut failed = 0;
+    for _ in 0..20 {
+        let (code, body) = ing.get("rep.caddy.test", "/who", &[]);
+        if code != 200 || body != "repb@h3\n" {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 0, "requests failed or reached the stopped replica");
+}
+
+fn text_of(o: &Out) -> String {
+    assert_eq!(o.code, 0, "{}", o.all());
+    o.stdout.clone()
+}
