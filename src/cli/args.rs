@@ -17,7 +17,7 @@ Exit codes:
   5  apply: a health gate failed and on_failure rolled the service back (the previous version runs)
   For apply, 1 means some nodes failed (the others finished and were recorded).
 
-Not yet available (planned): heal/diagnose, `vault migrate`,
+Not yet available (planned): heal/diagnose,
 serve. See README.md.";
 
 #[derive(Debug, Parser)]

@@ -21,6 +21,7 @@ mod rollback;
 mod services;
 mod show;
 mod vault;
+mod vault_env;
 
 use args::{Cli, Command, HostsCommand};
 use clap::Parser;

@@ -59,6 +59,18 @@ pub enum VaultCommand {
         #[command(flatten)]
         token: TokenArgs,
     },
+    /// Import SERVICE's .env into Vault and add its variables to `secrets:` in registry.yml
+    Migrate {
+        service: String,
+        /// The file to import [default: <project>/<working_dir or SERVICE>/.env]
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
+        /// The KV path the values go to [default: SERVICE]
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,7 +105,8 @@ fn run_inner(paths: &ProjectPaths, cmd: &VaultCommand, out: &Output) -> Result<E
         | VaultCommand::Rotate { token, .. }
         | VaultCommand::Put { token, .. }
         | VaultCommand::Get { token, .. }
-        | VaultCommand::List { token, .. } => token,
+        | VaultCommand::List { token, .. }
+        | VaultCommand::Migrate { token, .. } => token,
     };
     let (client, mount) = crate::vault::client(registry, paths)?;
     let operator = crate::vault::operator_token(token.token_file.as_deref())?.ok_or(
@@ -102,6 +115,7 @@ fn run_inner(paths: &ProjectPaths, cmd: &VaultCommand, out: &Output) -> Result<E
     let root = client.with_token(operator);
     let runtime = fleet::runtime().map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let ctx = Ctx {
+        paths,
         registry,
         root: &root,
         mount: &mount,
@@ -120,11 +134,21 @@ fn run_inner(paths: &ProjectPaths, cmd: &VaultCommand, out: &Output) -> Result<E
             VaultCommand::Put { service, var, .. } => ctx.put(service, var).await,
             VaultCommand::Get { service, var, .. } => ctx.get(service, var).await,
             VaultCommand::List { service, .. } => ctx.list(service).await,
+            VaultCommand::Migrate {
+                service,
+                env_file,
+                path,
+                ..
+            } => {
+                ctx.migrate(service, env_file.as_deref(), path.as_deref())
+                    .await
+            }
         }
     })
 }
 
 struct Ctx<'a> {
+    paths: &'a ProjectPaths,
     registry: &'a Registry,
     root: &'a Client,
     mount: &'a str,
@@ -270,6 +294,65 @@ impl Ctx<'_> {
             rows.push(vec![var.value.clone(), r.value.to_string(), version, state]);
         }
         self.out.stdout(&super::output::columns(&rows));
+        Ok(Exit::Ok)
+    }
+}
+
+impl Ctx<'_> {
+    /// The registry edit is made (and checked) first, then the values go to Vault (merged
+    /// with what the path holds), then registry.yml is written atomically: a refused edit
+    /// or a Vault failure leaves both as they were.
+    async fn migrate(
+        &self,
+        service: &str,
+        env_file: Option<&std::path::Path>,
+        path: Option<&str>,
+    ) -> Result<Exit, String> {
+        let s = find_service(self.registry, service)?;
+        let file = match env_file {
+            Some(f) => f.to_path_buf(),
+            None => {
+                let dir = s.working_dir.as_ref().map_or(service, |w| w.value.as_str());
+                self.paths.registry_dir().join(dir).join(".env")
+            }
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let vars = super::vault_env::parse(&text)
+            .map_err(|line| format!("`{}` line {line} is not `NAME=value`", file.display()))?;
+        if vars.is_empty() {
+            return Err(format!("`{}` defines no variable", file.display()));
+        }
+        let path = path.unwrap_or(service);
+        let entries: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, _)| (k.clone(), format!("{path}#{k}")))
+            .collect();
+        let before = std::fs::read_to_string(&self.paths.registry)
+            .map_err(|e| format!("cannot read the registry: {e}"))?;
+        let after = portoser_registry::edit::add_secrets(&before, service, &entries)
+            .map_err(|e| format!("{e}; registry.yml and Vault are unchanged"))?;
+        let mut data = match self.root.kv_read(self.mount, path, None).await {
+            Ok(current) => current.data,
+            Err(portoser_vault::VaultError::NotFound { .. }) => BTreeMap::new(),
+            Err(e) => return Err(e.to_string()),
+        };
+        data.extend(vars);
+        let version = self
+            .root
+            .kv_write(self.mount, path, &data)
+            .await
+            .map_err(|e| format!("{e}; registry.yml is unchanged"))?;
+        crate::atomic::write(&self.paths.registry, after.as_bytes())
+            .map_err(|e| format!("the values are in Vault (version {version}) but registry.yml could not be written: {e}"))?;
+        let names: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        self.out.stdout(&format!(
+            "imported {} variable(s) into `{path}` (version {version}); registry.yml: secrets {} of `{service}`\n\
+             `{}` is unchanged: delete it once `{service}` runs with its secrets (`portoser apply`)",
+            names.len(),
+            names.join(", "),
+            file.display()
+        ));
         Ok(Exit::Ok)
     }
 }

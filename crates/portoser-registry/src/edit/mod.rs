@@ -19,6 +19,7 @@
 mod add;
 mod diff;
 mod remove;
+mod secrets;
 mod text;
 
 use crate::model::Registry;
@@ -29,6 +30,7 @@ use std::fmt;
 pub use add::{HostFields, ServiceFields, add_host, add_service};
 pub use diff::diff;
 pub use remove::{move_service, remove_service};
+pub use secrets::add_secrets;
 pub use text::scalar as yaml_scalar;
 
 /// The name diagnostics of an edit are shown under (callers rename with [`Rejected::source_map`]).
