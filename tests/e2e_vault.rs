@@ -96,6 +96,13 @@ fn services(with_denied: bool) -> String {
     port: 24302
     secrets: {API_KEY: "apps/py#api_key"}
     health: {type: tcp, interval: 1s, retries: 15}
+  vs-sys:
+    deployment_type: native
+    current_host: sys
+    command: printf '%s' "$SYS_KEY" > got.txt && exec python3 -m http.server 24304 --bind 0.0.0.0
+    port: 24304
+    secrets: {SYS_KEY: "apps/sys#key"}
+    health: {type: tcp, interval: 1s, retries: 15}
 "#,
     );
     if with_denied {
@@ -179,6 +186,7 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
     for h in ["h1", "h2"] {
         let _ = std::fs::remove_file(creds(h));
     }
+    ssh(&bed, "sys", "rm -f /srv/portoser/.portoser/vault-approle");
     let mut p = Project::new(&bed);
     p.hosts_yaml.push_str(&format!(
         "vault:\n  address: http://127.0.0.1:{}\n  mount: secret\n  dev: true\n",
@@ -189,6 +197,9 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
 
     put(&p, "vs-web", "DB_PASSWORD", CANARY);
     put(&p, "vs-py", "API_KEY", &format!("{CANARY}-py"));
+    // Quotes, a backslash and a `$` reach the systemd service literally.
+    let sys_value = format!(r#"{CANARY}-sys "q" \b $x"#);
+    put(&p, "vs-sys", "SYS_KEY", &sys_value);
     let listed = p
         .cmd(&["vault", "list", "vs-web"])
         .env("VAULT_TOKEN", ROOT)
@@ -246,6 +257,18 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
         std::fs::read_to_string(&got).unwrap().trim(),
         format!("{CANARY}-py")
     );
+
+    let sys_got = ssh(&bed, "sys", "cat /srv/portoser/vs-sys/got.txt");
+    assert_eq!(
+        sys_got, sys_value,
+        "systemd's EnvironmentFile changed the value"
+    );
+    let sys_mode = ssh(
+        &bed,
+        "sys",
+        "stat -c %a /srv/portoser/vs-sys/.portoser/secrets.env",
+    );
+    assert_eq!(sys_mode.trim(), "600");
 
     // Rotation: a new version in Vault is a change the plan names (numbers only) and apply
     // restarts the service with the new value.
@@ -336,4 +359,5 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
     for h in ["h1", "h2"] {
         let _ = std::fs::remove_file(creds(h));
     }
+    ssh(&bed, "sys", "rm -f /srv/portoser/.portoser/vault-approle");
 }
