@@ -7,7 +7,7 @@
 //! records the new fingerprints and hands the files to the `certs` nodes (docs/certs.md).
 
 use crate::project::ProjectPaths;
-use portoser_certs::{CertError, Finding, Lifetime, Pki, check};
+use portoser_certs::{CaKeyHome, CertError, Finding, Lifetime, NewCa, Pki, check};
 use portoser_diag::{Diagnostic, Span};
 use portoser_exec::CertFiles;
 use portoser_plan::{CertFact, NodeKind, Plan, cert_sans};
@@ -16,6 +16,66 @@ use std::collections::BTreeMap;
 
 pub const NO_CA: &str = "E0450";
 pub const CANNOT_ISSUE: &str = "E0560";
+
+/// Where `certs init-ca --vault` keeps the CA key: this path in the registry's KV mount, this
+/// key (the mount is recorded in `ca.key.vault`, so the registry may change it later).
+pub const VAULT_CA_PATH: &str = "portoser/pki/ca";
+pub const VAULT_CA_KEY: &str = "key";
+
+/// Stores a new CA's key in Vault (operator token) and returns its location
+/// (`secret/portoser/pki/ca#key`) for `ca.key.vault`. Nothing is written locally here.
+pub fn store_ca_key_in_vault(
+    registry: &Registry,
+    paths: &ProjectPaths,
+    ca: &NewCa,
+) -> Result<String, String> {
+    let (client, mount) = crate::vault::client(registry, paths)?;
+    let token = crate::vault::operator_token(None)?
+        .ok_or("no operator token: set VAULT_TOKEN (or PORTOSER_VAULT_TOKEN_FILE)")?;
+    let data = BTreeMap::from([
+        (
+            VAULT_CA_KEY.to_string(),
+            portoser_vault::SecretValue::new(ca.key_pem()),
+        ),
+        (
+            "cert".to_string(),
+            portoser_vault::SecretValue::new(ca.cert_pem()),
+        ),
+    ]);
+    let rt = crate::fleet::runtime().map_err(|e| e.to_string())?;
+    rt.block_on(
+        client
+            .with_token(token)
+            .kv_write(&mount, VAULT_CA_PATH, &data),
+    )
+    .map_err(|e| format!("cannot store the CA key in Vault: {e}"))?;
+    Ok(format!("{mount}/{VAULT_CA_PATH}#{VAULT_CA_KEY}"))
+}
+
+/// The store, able to issue: when the CA key is kept in Vault (`ca.key.vault`), it is read
+/// with the operator token and held in memory only.
+pub fn with_ca_key(pki: Pki, registry: &Registry, paths: &ProjectPaths) -> Result<Pki, String> {
+    let CaKeyHome::Elsewhere(location) = pki.ca_key_home() else {
+        return Ok(pki);
+    };
+    let fail = |why: String| format!("the CA key is kept in Vault ({location}): {why}");
+    let (mount_path, key) = location
+        .split_once('#')
+        .ok_or_else(|| fail("`ca.key.vault` is not `mount/path#key`".into()))?;
+    let (mount, path) = mount_path
+        .split_once('/')
+        .ok_or_else(|| fail("`ca.key.vault` is not `mount/path#key`".into()))?;
+    let (client, _) = crate::vault::client(registry, paths).map_err(fail)?;
+    let token = crate::vault::operator_token(None)
+        .map_err(fail)?
+        .ok_or_else(|| fail("set VAULT_TOKEN (or PORTOSER_VAULT_TOKEN_FILE) to issue".into()))?;
+    let rt = crate::fleet::runtime().map_err(|e| fail(e.to_string()))?;
+    let secret = rt
+        .block_on(client.with_token(token).kv_read(mount, path, None))
+        .map_err(|e| fail(e.to_string()))?;
+    let pem = secret.get(path, key).map_err(|e| fail(e.to_string()))?;
+    Ok(pki.with_ca_key(pem.expose().to_string()))
+}
 
 /// The project's store: `<project>/.portoser/pki/`.
 pub fn pki(paths: &ProjectPaths) -> Pki {
@@ -153,11 +213,13 @@ pub struct Prepared {
 /// reads back what the nodes distribute. Runs before any node: a failure here changes
 /// nothing on the hosts.
 pub fn prepare(
-    pki: &Pki,
+    paths: &ProjectPaths,
     registry: &Registry,
     plan: &Plan,
     now: i64,
 ) -> Result<Prepared, Box<Diagnostic>> {
+    let mut pki = pki(paths);
+    let mut key_ready = false;
     let settings = settings(registry);
     let mut issued = Vec::new();
     let mut files = BTreeMap::new();
@@ -168,8 +230,13 @@ pub fn prepare(
         .filter_map(|n| registry.service(n.service.as_deref()?));
     for service in active {
         let name = &service.name.value;
-        let fact = fact(pki, registry, service, settings.renew_before, now);
+        let fact = fact(&pki, registry, service, settings.renew_before, now);
         if !fact.renew.is_empty() {
+            // The CA key leaves Vault only when something is issued, once per run.
+            if !key_ready {
+                pki = with_ca_key(pki, registry, paths).map_err(|e| cannot_issue(service, &e))?;
+                key_ready = true;
+            }
             let sans = cert_sans(registry, service);
             pki.issue_server(name, &sans, settings.lifetime)
                 .map_err(|e| cannot_issue(service, &e))?;
@@ -177,10 +244,10 @@ pub fn prepare(
         }
         files.insert(
             name.clone(),
-            read_files(pki, name).map_err(|e| cannot_issue(service, &e))?,
+            read_files(&pki, name).map_err(|e| cannot_issue(service, &e))?,
         );
     }
-    let facts = read_facts(pki, registry, now).certs;
+    let facts = read_facts(&pki, registry, now).certs;
     Ok(Prepared {
         facts,
         files,
@@ -205,7 +272,7 @@ fn read_files(pki: &Pki, service: &str) -> Result<CertFiles, CertError> {
     })
 }
 
-fn cannot_issue(service: &Service, e: &CertError) -> Box<Diagnostic> {
+fn cannot_issue(service: &Service, e: &dyn std::fmt::Display) -> Box<Diagnostic> {
     Box::new(
         Diagnostic::error(
             CANNOT_ISSUE,

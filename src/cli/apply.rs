@@ -208,8 +208,7 @@ pub(super) fn execute(
         }
     };
     // Certificates the plan renews are issued now, before any node runs (docs/certs.md).
-    let pki = crate::certs::pki(paths);
-    let certs = match crate::certs::prepare(&pki, registry, plan, crate::certs::now()) {
+    let certs = match crate::certs::prepare(paths, registry, plan, crate::certs::now()) {
         Ok(certs) => certs,
         Err(d) => {
             let mut diags = portoser_diag::Diagnostics::new();

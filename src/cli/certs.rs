@@ -25,7 +25,8 @@ pub enum CertsCommand {
         /// The CA's common name
         #[arg(long, default_value = "portoser project CA")]
         name: String,
-        /// Store the CA key in Vault. NOT DONE YET: refused; the key stays in .portoser/pki/
+        /// Keep the CA key in Vault (the registry's `vault:`, operator token from VAULT_TOKEN)
+        /// at <mount>/portoser/pki/ca, not on disk; issuing then reads it from there
         #[arg(long)]
         vault: bool,
     },
@@ -64,7 +65,10 @@ pub enum ListFormat {
 pub fn run(paths: &ProjectPaths, cmd: &CertsCommand, out: &Output) -> Exit {
     let pki = certs::pki(paths);
     match cmd {
-        CertsCommand::InitCa { force, name, vault } => init_ca(&pki, *force, name, *vault, out),
+        CertsCommand::InitCa { force, name, vault } if *vault => {
+            init_ca_vault(paths, &pki, *force, name, out)
+        }
+        CertsCommand::InitCa { force, name, .. } => init_ca(&pki, *force, name, out),
         CertsCommand::Issue { service, lifetime } => {
             issue(paths, &pki, service, lifetime.as_deref(), out)
         }
@@ -76,18 +80,56 @@ pub fn run(paths: &ProjectPaths, cmd: &CertsCommand, out: &Output) -> Exit {
     }
 }
 
-fn init_ca(pki: &Pki, force: bool, name: &str, vault: bool, out: &Output) -> Exit {
-    if vault {
-        out.stderr("error: `init-ca --vault` is not done yet: the CA key is kept in .portoser/pki/ca.key (0600)");
-        return Exit::UsageOrChanges;
-    }
+fn init_ca(pki: &Pki, force: bool, name: &str, out: &Output) -> Exit {
     let existed = pki.has_ca();
-    match pki.init_ca(name, force) {
+    let key = format!("{} (0600)", ProjectPaths::display(&pki.ca_key_path()));
+    created(pki.init_ca(name, force), pki, &key, existed, out)
+}
+
+/// `init-ca --vault`: the key goes to Vault first; only then are local files written, so a
+/// Vault failure leaves the store as it was.
+fn init_ca_vault(paths: &ProjectPaths, pki: &Pki, force: bool, name: &str, out: &Output) -> Exit {
+    let compiled = match registry(paths, out) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let Some(registry) = &compiled.registry else {
+        return Exit::Problems;
+    };
+    let existed = pki.has_ca();
+    if let Err(e) = pki.may_init_ca(force) {
+        return created(Err(e), pki, "", existed, out);
+    }
+    let result = portoser_certs::NewCa::generate(name)
+        .map_err(|e| e.to_string())
+        .and_then(|ca| {
+            let location = certs::store_ca_key_in_vault(registry, paths, &ca)?;
+            let info = pki.install_ca(&ca, Some(&location), force);
+            Ok((location, info))
+        });
+    match result {
+        Ok((location, info)) => created(info, pki, &format!("in Vault: {location}"), existed, out),
+        Err(message) => {
+            out.stderr(&format!(
+                "error[E0560]: {message}\n  note: nothing was written to .portoser/pki/"
+            ));
+            Exit::Problems
+        }
+    }
+}
+
+fn created(
+    result: Result<CertInfo, portoser_certs::CertError>,
+    pki: &Pki,
+    key: &str,
+    existed: bool,
+    out: &Output,
+) -> Exit {
+    match result {
         Ok(info) => {
             out.stdout(&format!(
-                "CA created: {}\n  key  {} (0600)\n  subject {}\n  valid until {}\n  {}",
+                "CA created: {}\n  key  {key}\n  subject {}\n  valid until {}\n  {}",
                 ProjectPaths::display(&pki.ca_cert_path()),
-                ProjectPaths::display(&pki.ca_key_path()),
                 info.subject,
                 utc_text(info.not_after),
                 info.fingerprint
@@ -156,6 +198,10 @@ fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    let pki = match certs::with_ca_key(pki.clone(), registry, paths) {
+        Ok(pki) => pki,
+        Err(message) => return issue_error(&message, out),
+    };
     let sans = cert_sans(registry, service);
     match pki.issue_server(name, &sans, life) {
         Ok(issued) => {
@@ -167,7 +213,7 @@ fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &
             }
             Exit::Ok
         }
-        Err(e) => issue_error(&e, out),
+        Err(e) => cert_error(&e, out),
     }
 }
 
@@ -183,16 +229,25 @@ fn client(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: 
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    let pki = match certs::with_ca_key(pki.clone(), registry, paths) {
+        Ok(pki) => pki,
+        Err(message) => return issue_error(&message, out),
+    };
     match pki.issue_client(name, life) {
         Ok(issued) => {
             print_issued(&issued.paths, &issued.info, out);
             Exit::Ok
         }
-        Err(e) => issue_error(&e, out),
+        Err(e) => cert_error(&e, out),
     }
 }
 
-fn issue_error(e: &portoser_certs::CertError, out: &Output) -> Exit {
+fn issue_error(message: &str, out: &Output) -> Exit {
+    out.stderr(&format!("error[E0560]: {message}"));
+    Exit::Problems
+}
+
+fn cert_error(e: &portoser_certs::CertError, out: &Output) -> Exit {
     match e {
         portoser_certs::CertError::NoCa(_) => out.stderr(&format!(
             "error[E0450]: {e}\n  help: create it once with `portoser certs init-ca`"
@@ -362,7 +417,14 @@ fn check_all(paths: &ProjectPaths, pki: &Pki, out: &Output) -> Exit {
             cert: pki.ca_cert_path(),
             key: pki.ca_key_path(),
         };
-        let (_, findings) = check(pki, &ca, None, renew_before, now);
+        // A CA whose key is in Vault: only its validity can be checked here.
+        let findings = match pki.ca_key_home() {
+            portoser_certs::CaKeyHome::Elsewhere(_) => inspect_file(&ca.cert)
+                .map(|info| portoser_certs::expiry(&info, renew_before, now))
+                .map_err(|e| Finding::Unreadable(e.to_string()))
+                .map_or_else(|f| vec![f], |f| f.into_iter().collect()),
+            _ => check(pki, &ca, None, renew_before, now).1,
+        };
         let remedy = "create a new CA with `portoser certs init-ca --force`, then apply";
         diags.extend(diagnostics("the CA", &findings, None, &ca.cert, remedy));
         checked += 1;

@@ -81,6 +81,24 @@ pub fn check_key_mode(path: &Path) -> Option<Finding> {
     })
 }
 
+/// `Expired` or `ExpiresSoon` for `info` at `now` with the renewal threshold `renew_before`
+/// (seconds); `None` while it has longer than that.
+pub fn expiry(info: &CertInfo, renew_before: u64, now: i64) -> Option<Finding> {
+    let left = info.seconds_left(now);
+    if left <= 0 {
+        Some(Finding::Expired {
+            days: (-left) / 86_400,
+        })
+    } else if left <= i64::try_from(renew_before).unwrap_or(i64::MAX) {
+        Some(Finding::ExpiresSoon {
+            days: left / 86_400,
+            seconds: left,
+        })
+    } else {
+        None
+    }
+}
+
 /// Checks the certificate at `paths` at time `now` (unix seconds): renewal due within
 /// `renew_before` seconds, SANs against `expected_sans` (when given; order and case do not
 /// matter), its key, its issuer. Returns what could be read and every finding.
@@ -101,17 +119,7 @@ pub fn check(
         Err(e) => return (None, vec![Finding::Unreadable(e.to_string())]),
     };
     let mut findings = Vec::new();
-    let left = info.seconds_left(now);
-    if left <= 0 {
-        findings.push(Finding::Expired {
-            days: (-left) / 86_400,
-        });
-    } else if left <= i64::try_from(renew_before).unwrap_or(i64::MAX) {
-        findings.push(Finding::ExpiresSoon {
-            days: left / 86_400,
-            seconds: left,
-        });
-    }
+    findings.extend(expiry(&info, renew_before, now));
     if let Some(expected) = expected_sans {
         findings.extend(sans_finding(&info.sans, expected));
     }

@@ -20,6 +20,8 @@ pub enum CertError {
     Generate(String),
     /// A name that cannot be a file name in the store (`/`, `..`, empty ...).
     BadName(String),
+    /// The CA key is kept elsewhere (Vault: the location) and was not given in memory.
+    KeyElsewhere(String),
     /// A lifetime of zero or longer than [`crate::MAX_LIFETIME_DAYS`].
     BadLifetime(String),
 }
@@ -37,6 +39,9 @@ impl fmt::Display for CertError {
                 "`{n}` cannot name a certificate (letters, digits, `-`, `_`, `.`; not `.`/`..`)"
             ),
             CertError::BadLifetime(m) => f.write_str(m),
+            CertError::KeyElsewhere(at) => {
+                write!(f, "the CA key is kept in Vault ({at}) and was not fetched")
+            }
         }
     }
 }

@@ -1,16 +1,18 @@
 //! Issuing: the CA, server certificates and client certificates (rcgen, ECDSA P-256 keys).
 
 use crate::inspect::{CertInfo, inspect_pem};
-use crate::store::{Paths, Pki};
+use crate::store::{CaKeyHome, Paths, Pki};
 use crate::write::{atomic, private_dir};
 use crate::{CA_LIFETIME_DAYS, CertError, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
+use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 const DAY: u64 = 86_400;
 
@@ -57,6 +59,63 @@ pub struct Issued {
     pub info: CertInfo,
 }
 
+/// A CA generated in memory, not stored yet ([`Pki::install_ca`]). Its key is zeroed on drop
+/// and never printed.
+pub struct NewCa {
+    cert_pem: String,
+    key_pem: Zeroizing<String>,
+}
+
+impl NewCa {
+    /// A new CA: ECDSA P-256, `CN=common_name, O=portoser`, path length 0 (it signs leaves
+    /// only, never another CA), valid [`CA_LIFETIME_DAYS`].
+    pub fn generate(common_name: &str) -> Result<NewCa, CertError> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "portoser");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        validity(&mut params, Duration::from_secs(CA_LIFETIME_DAYS * DAY))?;
+        let key = KeyPair::generate()?;
+        let cert = params.self_signed(&key)?;
+        Ok(NewCa {
+            cert_pem: cert.pem(),
+            key_pem: Zeroizing::new(key.serialize_pem()),
+        })
+    }
+
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// The private key (PEM): to store it elsewhere (Vault). Nowhere else.
+    pub fn key_pem(&self) -> &str {
+        &self.key_pem
+    }
+}
+
+impl fmt::Debug for NewCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewCa(<key redacted>)")
+    }
+}
+
+fn remove_if_there(path: &std::path::Path) -> Result<(), CertError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CertError::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
 /// Validity starts a little in the past: a host whose clock is a few minutes behind must
 /// still accept a certificate issued just now.
 const BACKDATE: time::Duration = time::Duration::minutes(5);
@@ -75,33 +134,50 @@ impl Pki {
     /// replacing the CA invalidates every certificate it issued (clients trusting the old
     /// `ca.crt` reject the new ones until it is redistributed).
     pub fn init_ca(&self, common_name: &str, force: bool) -> Result<CertInfo, CertError> {
-        if !force && (self.ca_cert_path().exists() || self.ca_key_path().exists()) {
+        self.may_init_ca(force)?;
+        let ca = NewCa::generate(common_name)?;
+        self.install_ca(&ca, None, force)
+    }
+
+    /// `Err(CaExists)` when the store has a CA (or a trace of one) and `force` is not given.
+    pub fn may_init_ca(&self, force: bool) -> Result<(), CertError> {
+        let traces = [
+            self.ca_cert_path(),
+            self.ca_key_path(),
+            self.ca_key_marker_path(),
+        ];
+        if !force && traces.iter().any(|p| p.exists()) {
             return Err(CertError::CaExists(self.ca_cert_path()));
         }
-        let mut params = CertificateParams::default();
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "portoser");
-        // pathlen 0: the CA signs leaves only, never another CA.
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        validity(&mut params, Duration::from_secs(CA_LIFETIME_DAYS * DAY))?;
-        let key = KeyPair::generate()?;
-        let cert = params.self_signed(&key)?;
+        Ok(())
+    }
+
+    /// Stores a generated CA. `key_elsewhere: None` writes its key to `ca.key` (0600);
+    /// `Some(location)` means the caller already stored the key there (Vault): `ca.key.vault`
+    /// names it and no key is left in the store.
+    pub fn install_ca(
+        &self,
+        ca: &NewCa,
+        key_elsewhere: Option<&str>,
+        force: bool,
+    ) -> Result<CertInfo, CertError> {
+        self.may_init_ca(force)?;
         private_dir(self.root())?;
         // Key first: a crash in between leaves a key without a certificate, which `has_ca`
         // treats as no CA, never a certificate whose key is lost.
-        atomic(&self.ca_key_path(), key.serialize_pem().as_bytes(), 0o600)?;
-        atomic(&self.ca_cert_path(), cert.pem().as_bytes(), 0o644)?;
-        inspect_pem(&self.ca_cert_path(), cert.pem().as_bytes())
+        match key_elsewhere {
+            None => {
+                atomic(&self.ca_key_path(), ca.key_pem.as_bytes(), 0o600)?;
+                remove_if_there(&self.ca_key_marker_path())?;
+            }
+            Some(location) => {
+                let text = format!("{location}\n");
+                atomic(&self.ca_key_marker_path(), text.as_bytes(), 0o644)?;
+                remove_if_there(&self.ca_key_path())?;
+            }
+        }
+        atomic(&self.ca_cert_path(), ca.cert_pem.as_bytes(), 0o644)?;
+        inspect_pem(&self.ca_cert_path(), ca.cert_pem.as_bytes())
     }
 
     /// Issues and stores the server certificate of `service`: EKU serverAuth, the given
@@ -153,7 +229,13 @@ impl Pki {
         let read = |path: std::path::PathBuf| {
             std::fs::read_to_string(&path).map_err(|e| CertError::io(&path, e))
         };
-        let key_pem = read(self.ca_key_path())?;
+        let key_pem = match (&self.ca_key, self.ca_key_home()) {
+            (Some(pem), _) => Zeroizing::new(pem.as_str().to_string()),
+            (None, CaKeyHome::Elsewhere(location)) => {
+                return Err(CertError::KeyElsewhere(location));
+            }
+            (None, _) => Zeroizing::new(read(self.ca_key_path())?),
+        };
         let key = KeyPair::from_pem(&key_pem).map_err(|e| CertError::Parse {
             path: self.ca_key_path(),
             message: e.to_string(),

@@ -221,3 +221,30 @@ fn openssl_verifies_the_chain_and_the_lifetime() {
     ]);
     assert!(!wrong.status.success());
 }
+
+#[test]
+fn a_ca_whose_key_is_kept_elsewhere_issues_only_with_the_key_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::for_project(dir.path());
+    let ca = NewCa::generate("vault CA").unwrap();
+    assert!(!format!("{ca:?}").contains("PRIVATE"));
+    pki.install_ca(&ca, Some("secret/portoser/pki/ca#key"), false)
+        .unwrap();
+    assert!(!pki.ca_key_path().exists(), "no key in the store");
+    assert!(pki.has_ca());
+    assert_eq!(
+        pki.ca_key_home(),
+        crate::CaKeyHome::Elsewhere("secret/portoser/pki/ca#key".into())
+    );
+    let err = pki.issue_client("ops", Lifetime::default()).unwrap_err();
+    assert!(matches!(err, CertError::KeyElsewhere(_)), "{err}");
+    let with_key = pki.clone().with_ca_key(ca.key_pem().to_string());
+    assert!(!format!("{with_key:?}").contains("PRIVATE"));
+    let issued = with_key.issue_client("ops", Lifetime::default()).unwrap();
+    let (_, findings) = check(&pki, &issued.paths, None, 0, now());
+    assert_eq!(findings, vec![], "signed by the stored CA certificate");
+    assert!(matches!(
+        pki.install_ca(&ca, None, false),
+        Err(CertError::CaExists(_))
+    ));
+}

@@ -24,11 +24,11 @@ mod store;
 mod verify;
 mod write;
 
-pub use check::{Finding, check, check_key_mode};
+pub use check::{Finding, check, check_key_mode, expiry};
 pub use error::CertError;
 pub use inspect::{CertInfo, inspect, inspect_file, utc_text};
-pub use issue::{Issued, Lifetime};
-pub use store::{Paths, Pki};
+pub use issue::{Issued, Lifetime, NewCa};
+pub use store::{CaKeyHome, Paths, Pki};
 
 /// Default lifetime of server and client certificates, in days.
 pub const DEFAULT_LIFETIME_DAYS: u64 = 90;

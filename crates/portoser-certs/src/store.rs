@@ -3,7 +3,8 @@
 //! ```text
 //! .portoser/pki/            0700
 //!   ca.crt                  0644  the CA certificate (what clients and Caddy trust)
-//!   ca.key                  0600  the CA private key
+//!   ca.key                  0600  the CA private key (absent when it is kept in Vault:
+//!   ca.key.vault            0644  then this names where, and holds no secret)
 //!   services/<service>.crt  0644  server certificate (SANs: hostname, host address, localhost)
 //!   services/<service>.key  0600
 //!   clients/<name>.crt      0644  client certificate (EKU clientAuth) for mTLS
@@ -11,7 +12,10 @@
 //! ```
 
 use crate::CertError;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// A certificate and its key in the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,9 +25,32 @@ pub struct Paths {
 }
 
 /// The project's PKI store.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Pki {
     root: PathBuf,
+    /// The CA key given in memory (fetched from Vault); zeroed when the last clone drops.
+    pub(crate) ca_key: Option<Arc<Zeroizing<String>>>,
+}
+
+/// Never prints the CA key.
+impl fmt::Debug for Pki {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pki")
+            .field("root", &self.root)
+            .field("ca_key_in_memory", &self.ca_key.is_some())
+            .finish()
+    }
+}
+
+/// Where the CA's private key is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaKeyHome {
+    /// `ca.key` in the store.
+    File(PathBuf),
+    /// Somewhere else (Vault): the text of `ca.key.vault`, e.g. `secret/portoser/pki/ca#key`.
+    Elsewhere(String),
+    /// No CA.
+    None,
 }
 
 impl Pki {
@@ -34,7 +61,33 @@ impl Pki {
 
     /// A store at an explicit directory (tests, other layouts).
     pub fn at(root: impl Into<PathBuf>) -> Pki {
-        Pki { root: root.into() }
+        Pki {
+            root: root.into(),
+            ca_key: None,
+        }
+    }
+
+    /// The same store, issuing with this CA key (PEM) instead of reading `ca.key`: for a CA
+    /// whose key is kept in Vault ([`CaKeyHome::Elsewhere`]).
+    pub fn with_ca_key(mut self, pem: String) -> Pki {
+        self.ca_key = Some(Arc::new(Zeroizing::new(pem)));
+        self
+    }
+
+    /// The file naming where the CA key is when it is not in the store.
+    pub fn ca_key_marker_path(&self) -> PathBuf {
+        self.root.join("ca.key.vault")
+    }
+
+    /// Where the CA key is: the store's `ca.key`, elsewhere (the marker), or nowhere.
+    pub fn ca_key_home(&self) -> CaKeyHome {
+        if self.ca_key_path().is_file() {
+            return CaKeyHome::File(self.ca_key_path());
+        }
+        match std::fs::read_to_string(self.ca_key_marker_path()) {
+            Ok(text) => CaKeyHome::Elsewhere(text.trim().to_string()),
+            Err(_) => CaKeyHome::None,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -51,8 +104,9 @@ impl Pki {
         self.root.join("ca.key")
     }
 
+    /// A CA certificate and its key (in the store, or kept elsewhere and named by the marker).
     pub fn has_ca(&self) -> bool {
-        self.ca_cert_path().is_file() && self.ca_key_path().is_file()
+        self.ca_cert_path().is_file() && self.ca_key_home() != CaKeyHome::None
     }
 
     /// Where the server certificate of `service` is (whether or not it exists yet).
