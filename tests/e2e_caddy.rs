@@ -241,7 +241,7 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     let after = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
     assert_eq!(before, after, "the Caddyfile on the host changed");
     let ca_on_host =
-        std::fs::read_to_string(format!("{}/portoser-tls/cwb.client-ca.crt", ing.dir)).unwrap();
+        std::fs::read_to_string(format!("{}/portoser-tls/cwb.ca.crt", ing.dir)).unwrap();
     assert_eq!(
         ca_on_host, good_ca,
         "the client CA the running config uses was replaced"

@@ -2,7 +2,7 @@
 //! placed, TLS, mTLS and the active health check. Pure: no file is read here (reload copies
 //! the TLS files it names).
 
-use crate::model::{Caddyfile, Global, HealthCheck, LocalFile, Site, Skipped, Tls};
+use crate::model::{Caddyfile, Global, HealthCheck, LocalFile, Site, Skipped, Tls, UpstreamTls};
 use portoser_registry::{Duration, HealthKind, Registry, Service};
 use std::collections::BTreeMap;
 
@@ -53,13 +53,19 @@ pub fn build(registry: &Registry) -> Caddyfile {
         upstreams.dedup();
         let mut names: Vec<String> = routed.iter().map(|s| s.name.value.clone()).collect();
         names.sort();
-        let (tls, client_ca) = tls(first, &tls_dir, &mut out.files);
+        let (tls, ca) = tls(first, &tls_dir, &mut out.files);
+        let mtls = first.mtls.as_ref().is_some_and(|m| m.value);
+        let upstream_tls = is_https(first).then(|| UpstreamTls {
+            server_name: hostname.clone(),
+            ca: ca.clone(),
+        });
         out.sites.push(Site {
             hostname,
             services: names,
             upstreams,
             tls,
-            client_ca,
+            client_ca: ca.filter(|_| mtls),
+            upstream_tls,
             health: health(registry, first),
         });
     }
@@ -87,12 +93,6 @@ fn upstream(registry: &Registry, global: &Global, service: &Service) -> Result<S
     if is_tcp_only(service) {
         return Err("TCP-only (health.type tcp), the HTTP proxy cannot carry it".to_string());
     }
-    if health_url(service).is_some_and(|u| u.starts_with("https://")) {
-        return Err(
-            "its health URL is https: proxying to an HTTPS upstream is not supported yet"
-                .to_string(),
-        );
-    }
     let Some(host) = &service.current_host else {
         return Err("not placed on a host".to_string());
     };
@@ -108,7 +108,14 @@ fn upstream(registry: &Registry, global: &Global, service: &Service) -> Result<S
             None => return Err(format!("host `{}` has no `ip`", host.value)),
         }
     };
-    Ok(format!("{address}:{}", port.value))
+    let scheme = if is_https(service) { "https://" } else { "" };
+    Ok(format!("{scheme}{address}:{}", port.value))
+}
+
+/// A service whose health URL is `https://` serves TLS itself: Caddy proxies to it over
+/// HTTPS, checking its certificate against `ca_cert`.
+fn is_https(service: &Service) -> bool {
+    health_url(service).is_some_and(|u| u.starts_with("https://"))
 }
 
 /// A service whose only health check is a TCP connect speaks no HTTP (a database): the
@@ -180,7 +187,8 @@ fn split_url(url: &str) -> Option<(String, Option<u16>)> {
 }
 
 /// The site's TLS: the service's certificate files (copied to the ingress host) or the
-/// internal CA; with `mtls: true`, the client CA too.
+/// internal CA; and the service's `ca_cert` on the ingress host when mTLS or an HTTPS
+/// upstream uses it.
 fn tls(service: &Service, dir: &str, files: &mut Vec<LocalFile>) -> (Tls, Option<String>) {
     let name = &service.name.value;
     let mut copy = |local: &str, file: String, private: bool| {
@@ -200,11 +208,13 @@ fn tls(service: &Service, dir: &str, files: &mut Vec<LocalFile>) -> (Tls, Option
         _ => Tls::Internal,
     };
     let mtls = service.mtls.as_ref().is_some_and(|m| m.value);
-    let client_ca = match (&service.ca_cert, mtls) {
-        (Some(ca), true) => Some(copy(&ca.value, format!("{name}.client-ca.crt"), false)),
+    let ca = match &service.ca_cert {
+        Some(ca) if mtls || is_https(service) => {
+            Some(copy(&ca.value, format!("{name}.ca.crt"), false))
+        }
         _ => None,
     };
-    (tls, client_ca)
+    (tls, ca)
 }
 
 fn parent(path: &str) -> &str {

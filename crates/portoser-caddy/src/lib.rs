@@ -17,7 +17,7 @@ pub mod render;
 pub use applied::{read_applied, write_applied};
 pub use build::build;
 pub use diff::unified;
-pub use model::{Caddyfile, Global, HealthCheck, LocalFile, Site, Skipped, Tls};
+pub use model::{Caddyfile, Global, HealthCheck, LocalFile, Site, Skipped, Tls, UpstreamTls};
 pub use reload::{ReloadError, ReloadJob, reload};
 pub use render::render;
 

@@ -37,7 +37,18 @@ pub struct Site {
     pub tls: Tls,
     /// The client CA on the ingress host when mTLS is enforced.
     pub client_ca: Option<String>,
+    /// Set when the upstreams speak HTTPS (the service's health URL is `https://`).
+    pub upstream_tls: Option<UpstreamTls>,
     pub health: Option<HealthCheck>,
+}
+
+/// How Caddy checks the certificate of an HTTPS upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamTls {
+    /// The name the upstream's certificate must carry: the site's hostname.
+    pub server_name: String,
+    /// The service's `ca_cert` on the ingress host; `None`: the system's trust store.
+    pub ca: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -135,7 +135,7 @@ fn not_replicas(a: &Service, b: &Service) -> Option<String> {
         return Some("their ports differ".to_string());
     }
     if health_path(a) != health_path(b) {
-        return Some("their health paths differ".to_string());
+        return Some("their health URLs differ in scheme or path".to_string());
     }
     let tls = |s: &Service| {
         (
@@ -151,7 +151,7 @@ fn not_replicas(a: &Service, b: &Service) -> Option<String> {
     None
 }
 
-/// The path of the service's HTTP health URL (`http://h:1/health` → `/health`), or how it is
+/// Scheme and path of the HTTP health URL (`http://h:1/health` → `http:///health`), or how it is
 /// checked otherwise.
 fn health_path(s: &Service) -> Option<String> {
     let url = s
@@ -176,12 +176,11 @@ fn health_path(s: &Service) -> Option<String> {
                 .map(|u| ("http".to_string(), u.value.clone()))
         })?;
     match url {
+        // The scheme too: Caddy cannot mix HTTP and HTTPS upstreams in one proxy.
         (kind, endpoint) if kind == "http" => {
-            let rest = endpoint.split_once("://").map_or("", |(_, r)| r);
-            Some(
-                rest.find('/')
-                    .map_or("/".to_string(), |i| rest[i..].to_string()),
-            )
+            let (scheme, rest) = endpoint.split_once("://").unwrap_or_default();
+            let path = rest.find('/').map_or("/", |i| &rest[i..]);
+            Some(format!("{scheme}://{path}"))
         }
         (kind, _) => Some(kind),
     }
