@@ -275,15 +275,26 @@ fn a_revoked_key_is_reported_with_the_exact_remedy_and_never_retried() {
         let a = p.apply(&[]);
         assert_eq!(a.out.code, 1, "{}", a.out.all());
         let h = heals(&a);
-        assert_eq!(h.len(), 1, "one heal, no retry loop (round {round}):\n{}", a.out.all());
+        assert_eq!(
+            h.len(),
+            1,
+            "one heal, no retry loop (round {round}):\n{}",
+            a.out.all()
+        );
         assert_eq!(h[0]["kind"], "ssh_auth");
         assert_eq!(h[0]["rule"], "ssh_auth");
         assert_eq!(h[0]["outcome"], "remedy");
         assert_eq!(h[0]["attempt"], 1);
         let remedy = h[0]["remedy"].as_str().unwrap_or("");
-        assert!(remedy.contains("ssh-copy-id portoser-t@10.239.0.13"), "{remedy}");
+        assert!(
+            remedy.contains("ssh-copy-id portoser-t@10.239.0.13"),
+            "{remedy}"
+        );
         assert!(a.out.stderr.contains("ssh-copy-id"), "{}", a.out.all());
-        eprintln!("revoked key, round {round}: reported in {} ms", t.elapsed().as_millis());
+        eprintln!(
+            "revoked key, round {round}: reported in {} ms",
+            t.elapsed().as_millis()
+        );
     }
     assert!(
         !p.path().join("playbooks/learned").exists(),
@@ -345,5 +356,77 @@ fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys(
             h[0]["took_ms"], h[0]["diagnose_ms"]
         );
         assert!(wait_http(&ip("h1"), db, 10).is_some(), "hd-db answers");
+    }
+}
+
+/// The test bed registry with `docker_start` for every namespace host (write-out.sh writes it;
+/// a bed brought up before that change lacks it).
+fn with_docker_start(bed: &Bed, p: &mut Project) {
+    if p.hosts_yaml.contains("docker_start:") {
+        return;
+    }
+    let mut out = String::new();
+    for line in p.hosts_yaml.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(h) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'))
+            && h.starts_with('h')
+        {
+            out.push_str(&format!(
+                "    docker_start: touch {}/{h}/requests/start-docker\n",
+                bed.root
+            ));
+        }
+    }
+    p.hosts_yaml = out;
+}
+
+#[test]
+fn docker_down_is_started_and_the_deploy_succeeds() {
+    let Some(bed) = bed("docker_down") else {
+        return;
+    };
+    let mut p = Project::new(&bed);
+    with_docker_start(&bed, &mut p);
+    let port = 24651;
+    let _restore = Restore {
+        bed: &bed,
+        daemon: "dockerd",
+        host: "h3",
+    };
+    let svc = "  hdk:\n    deployment_type: docker\n    current_host: h3\n    \
+               docker_compose: hdk/docker-compose.yml\n    port: 24651\n    \
+               health: {type: http, interval: 1s, retries: 10}\n";
+    p.set_services(svc);
+    let mut first = None;
+    for round in 1..=2 {
+        p.write(
+            "hdk/docker-compose.yml",
+            &busybox_compose(port, &format!("hdk round {round}")),
+        );
+        ctl(&bed, "stop", "dockerd", "h3");
+        let a = p.apply(&[]);
+        a.ok();
+        let h = heals(&a);
+        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
+        assert_eq!(h[0]["node"], "hdk/deploy");
+        assert_eq!(h[0]["kind"], "docker_down");
+        assert_eq!(h[0]["outcome"], "fixed");
+        let actions = h[0]["actions"].to_string();
+        assert!(actions.contains("start_docker(host: h3)"), "{actions}");
+        assert!(actions.contains("wait_docker(host: h3"), "{actions}");
+        let body = wait_http(&ip("h3"), port, 10).unwrap_or_default();
+        assert!(body.contains(&format!("hdk round {round}")), "{body}");
+        let text = learned(&p, "docker_down__hdk");
+        if round == 1 {
+            assert_eq!(h[0]["rule"], "docker_down");
+            assert_eq!(counters(&text), (1, 1, 0), "{text}");
+            first = Some(h[0].clone());
+        } else {
+            assert_eq!(h[0]["rule"], "docker_down__hdk");
+            assert_eq!(h[0]["origin"], "learned");
+            assert_eq!(counters(&text), (2, 2, 0), "{text}");
+            report_times("docker down", first.as_ref().expect("round 1"), &h[0]);
+        }
     }
 }

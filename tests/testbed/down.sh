@@ -17,6 +17,7 @@ stop_pidfile() {
 }
 
 "$(dirname "$0")/caddy.sh" stop || true
+"$(dirname "$0")/heal.sh" stop || true
 
 # Remove containers first (so dockerd has nothing to wait for), then the daemons: all in
 # parallel, each dockerd takes seconds to shut down.

@@ -196,6 +196,7 @@ for ((i = 1; i <= N; i++)); do
 done
 sys_wait_ssh
 "$TB_DIR/caddy.sh" start
+"$TB_DIR/heal.sh" start
 
 # --- outputs -----------------------------------------------------------------------------------
 source "$TB_DIR/write-out.sh"

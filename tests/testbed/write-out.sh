@@ -24,6 +24,7 @@ write_out() {
       echo "    ssh_port: $(tb_port "$i")"
       echo "    path: $(tb_hdir "$i")/base"
       echo "    roles: [docker, uv]"
+      echo "    docker_start: touch $(tb_hdir "$i")/requests/start-docker"
       echo "    description: test bed host $i (network namespace $(tb_ns "$i"))"
     done
     echo "  sys:"

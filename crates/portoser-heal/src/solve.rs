@@ -317,7 +317,14 @@ impl<'a> Solver<'a> {
             }
             "start_docker" => {
                 let host = host_of(get("host"))?;
-                let start = Cmd::new("sudo").args(["-n", "systemctl", "start", "docker"]);
+                let h = self.observer.world.host(&host).cloned().unwrap_or_default();
+                // The registry's `docker_start` (a trusted setting, like a service's
+                // `command`), else the platform's way.
+                let start = match (&h.docker_start, h.arch.ends_with("apple")) {
+                    (Some(cmd), _) => Cmd::new("sh").arg("-c").arg(cmd),
+                    (None, true) => Cmd::new("open").args(["-a", "Docker"]),
+                    (None, false) => Cmd::new("sudo").args(["-n", "systemctl", "start", "docker"]),
+                };
                 self.exec(&host, Script::from(start), Duration::from_secs(60))
                     .await
             }

@@ -31,6 +31,8 @@ pub struct HostInfo {
     pub user: String,
     pub path: String,
     pub arch: String,
+    /// The host's `docker_start` command, if the registry sets one.
+    pub docker_start: Option<String>,
 }
 
 /// The registry as the healing loop sees it, plus each service's engine spec.
@@ -65,6 +67,7 @@ impl World {
                     .as_ref()
                     .map(|a| a.value.as_str().to_string())
                     .unwrap_or_default(),
+                docker_start: h.docker_start.as_ref().map(|s| s.value.clone()),
             };
             world.hosts.insert(info.name.clone(), info);
         }

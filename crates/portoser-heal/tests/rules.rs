@@ -32,6 +32,7 @@ fn world() -> World {
             user: "deploy".into(),
             path: "/srv".into(),
             arch: String::new(),
+            docker_start: None,
         },
     );
     w.services.insert(

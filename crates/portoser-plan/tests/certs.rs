@@ -36,6 +36,7 @@ fn tls_registry(host: &str) -> Registry {
             description: None,
             connection: None,
             ssh_key: None,
+            docker_start: None,
         });
     }
     reg

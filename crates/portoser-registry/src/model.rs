@@ -57,6 +57,10 @@ pub struct Host {
     pub connection: Option<Spanned<Connection>>,
     /// **new**: private key file for SSH (on the machine running portoser).
     pub ssh_key: Option<SString>,
+    /// **new**: the shell command that starts the docker daemon on the host, run by the
+    /// healing loop's `start_docker` (default: `sudo -n systemctl start docker` on Linux,
+    /// `open -a Docker` on macOS).
+    pub docker_start: Option<SString>,
 }
 
 impl Host {

@@ -26,6 +26,7 @@ pub fn host(name: &str) -> Host {
         description: None,
         connection: None,
         ssh_key: None,
+        docker_start: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) const HOST_KEYS: &[&str] = &[
     "description",
     "connection",
     "ssh_key",
+    "docker_start",
 ];
 
 const CONNECTIONS: &[(Connection, &str)] =
@@ -68,5 +69,6 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Host> {
         description: f.string("description", diags),
         connection,
         ssh_key: f.string("ssh_key", diags),
+        docker_start: f.string("docker_start", diags),
     })
 }

@@ -21,7 +21,13 @@ pub(super) fn is_string(section: Section, key: &str) -> bool {
         Top => key == "domain",
         Host => matches!(
             key,
-            "ip" | "ssh_user" | "ssh_hostname" | "path" | "context" | "description" | "ssh_key"
+            "ip" | "ssh_user"
+                | "ssh_hostname"
+                | "path"
+                | "context"
+                | "description"
+                | "ssh_key"
+                | "docker_start"
         ),
         Service => matches!(
             key,
@@ -101,6 +107,9 @@ fn host(key: &str) -> &'static str {
         }
         "ssh_key" => {
             "Private key file for SSH, on the machine running portoser (default: `defaults.ssh_key`, else the SSH agent)"
+        }
+        "docker_start" => {
+            "Shell command that starts the docker daemon, run by the healing loop's `start_docker` (default: `sudo -n systemctl start docker`; macOS: `open -a Docker`)"
         }
         _ => "",
     }
