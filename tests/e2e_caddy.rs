@@ -82,27 +82,13 @@ fn web(name: &str, host: &str, port: u16, extra: &str) -> String {
     )
 }
 
-/// A CA and a client certificate it signed (openssl), in the project's `pki/`.
+/// The project CA and a client certificate it signed (`portoser certs`, crates/portoser-certs):
+/// `.portoser/pki/ca.crt`, `.portoser/pki/clients/e2e.{crt,key}`.
 fn client_pki(p: &Project) {
-    let dir = p.path().join("pki");
-    std::fs::create_dir_all(&dir).unwrap();
-    let sh = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-              -subj '/CN=e2e client CA' -keyout ca.key -out ca.crt && \
-              openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-              -subj '/CN=e2e client' -keyout client.key -out client.csr && \
-              printf 'extendedKeyUsage=clientAuth\\n' > ext && \
-              openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-              -days 1 -extfile ext -out client.crt";
-    let out = Command::new("sh")
-        .args(["-c", sh])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for args in [&["certs", "init-ca"][..], &["certs", "client", "e2e"]] {
+        let out = p.run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.all());
+    }
 }
 
 fn set(p: &Project, ing: &Ingress, services: &str) {
@@ -117,10 +103,10 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     let Some(bed) = bed(test) else { return };
     let Some(ing) = ingress(test) else { return };
     let p = Project::new(&bed);
-    client_pki(&p);
-    let mtls = "    mtls: true\n    ca_cert: pki/ca.crt\n";
+    let mtls = "    mtls: true\n    ca_cert: .portoser/pki/ca.crt\n";
     let services = web("cwa", "h2", 24601, "") + &web("cwb", "h3", 24602, mtls);
     set(&p, &ing, &services);
+    client_pki(&p);
 
     // The plan shows the Caddyfile diff in the Caddy node.
     let plan = p.run(&["plan"]);
@@ -157,9 +143,9 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
         refused, 0,
         "a client without a certificate got HTTP {refused}"
     );
-    let pki = p.path().join("pki");
-    let cert = pki.join("client.crt").display().to_string();
-    let key = pki.join("client.key").display().to_string();
+    let pki = p.path().join(".portoser/pki/clients");
+    let cert = pki.join("e2e.crt").display().to_string();
+    let key = pki.join("e2e.key").display().to_string();
     let with = ["--cert", cert.as_str(), "--key", key.as_str()];
     assert_eq!(who("cwb.caddy.test", &with), (200, "cwb@h3\n".to_string()));
 
@@ -215,11 +201,11 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h3\n".to_string()));
 
     // A CA file Caddy cannot parse: the node fails with Caddy's words, the old config serves.
-    let good_ca = std::fs::read_to_string(p.path().join("pki/ca.crt")).unwrap();
-    p.write("pki/ca.crt", "not a certificate\n");
+    let good_ca = std::fs::read_to_string(p.path().join(".portoser/pki/ca.crt")).unwrap();
+    p.write("pki/bad-ca.crt", "not a certificate\n");
     let before = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
-    let services =
-        web("cwa", "h3", 24601, "    description: touched\n") + &web("cwb", "h3", 24602, mtls);
+    let bad = mtls.replace(".portoser/pki/ca.crt", "pki/bad-ca.crt");
+    let services = web("cwa", "h3", 24601, "") + &web("cwb", "h3", 24602, &bad);
     set(
         &p,
         &ing,
@@ -236,8 +222,22 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     assert!(all.contains("E0540"), "{all}");
     assert!(all.contains("Caddy rejected the new config"), "{all}");
     assert!(all.contains("no CERTIFICATE pem block"), "{all}");
-    assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h3\n".to_string()));
-    assert_eq!(who("cwb.caddy.test", &with), (200, "cwb@h3\n".to_string()));
+    // The services were redeployed (their config changed): Caddy's active health check
+    // (the old config's 1 s) may hold them down for a moment after their restart.
+    let serves = |host: &str, extra: &[&str], want: &str| {
+        let t0 = Instant::now();
+        loop {
+            let got = who(host, extra);
+            if got == (200, want.to_string()) || t0.elapsed() > Duration::from_secs(5) {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let cwa = serves("cwa.caddy.test", &[], "cwa@h3\n");
+    assert_eq!(cwa, (200, "cwa@h3\n".to_string()));
+    let cwb = serves("cwb.caddy.test", &with, "cwb@h3\n");
+    assert_eq!(cwb, (200, "cwb@h3\n".to_string()));
     let after = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
     assert_eq!(before, after, "the Caddyfile on the host changed");
     let ca_on_host =
@@ -247,8 +247,6 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
         "the client CA the running config uses was replaced"
     );
     assert!(!std::path::Path::new(&format!("{}/Caddyfile.portoser-new", ing.dir)).exists());
-    // Drop removes the services; restore a valid CA so that reload succeeds.
-    client_pki(&p);
 }
 
 /// Two replicas of one hostname on h2 and h3: Caddy balances over both, and when one stops
