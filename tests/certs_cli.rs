@@ -85,7 +85,10 @@ fn init_ca_refuses_to_replace_and_check_reports_every_problem() {
     // --vault without a `vault:` section: refused before anything is written.
     let (code, _, stderr) = run(dir, &["certs", "init-ca", "--vault", "--force"]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("error[E0560]") && stderr.contains("vault"), "{stderr}");
+    assert!(
+        stderr.contains("error[E0560]") && stderr.contains("vault"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(pki(dir).join("ca.key")).expect("key"), key);
 
     // A client certificate with the default lifetime: listed, and the check is clean.
