@@ -430,3 +430,125 @@ fn docker_down_is_started_and_the_deploy_succeeds() {
         }
     }
 }
+
+/// A small tmpfs over a deploy directory, mounted in the host's own mount namespace (the
+/// sshd's), unmounted on drop.
+struct Tmpfs {
+    sshd_pid: String,
+    dir: String,
+}
+
+impl Tmpfs {
+    fn mount(bed: &Bed, host: &str, dir: &str) -> Tmpfs {
+        let sshd_pid = std::fs::read_to_string(format!("{}/{host}/sshd.pid", bed.root))
+            .expect("sshd.pid")
+            .trim()
+            .to_string();
+        let sh = format!(
+            "mkdir -p {dir} && chown portoser-t: {dir} && nsenter -t {sshd_pid} -m \
+             mount -t tmpfs -o size=1m,uid=$(id -u portoser-t),gid=$(id -g portoser-t),mode=755 tmpfs {dir}"
+        );
+        let o = std::process::Command::new("sh")
+            .args(["-c", &sh])
+            .output()
+            .expect("mount");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        Tmpfs {
+            sshd_pid,
+            dir: dir.to_string(),
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // The test's volume goes too, even when the test failed before removing it.
+        let _ = std::process::Command::new("docker")
+            .args([
+                "-H",
+                &format!("unix://{}/docker.sock", parent(&self.dir, 2)),
+            ])
+            .args(["volume", "rm", "-f", "hdp-keep"])
+            .stdout(std::process::Stdio::null())
+            .status();
+        let _ = std::process::Command::new("nsenter")
+            .args(["-t", &self.sshd_pid, "-m", "umount", &self.dir])
+            .status();
+    }
+}
+
+#[test]
+fn disk_pressure_old_logs_are_removed_volumes_are_kept_and_the_deploy_succeeds() {
+    let Some(bed) = bed("disk_pressure") else {
+        return;
+    };
+    let dir = format!("{}/hdp", base("h2"));
+    // Dropped last: the services are removed (by the project's drop) before the unmount.
+    let _tmpfs = Tmpfs::mount(&bed, "h2", &dir);
+    let p = Project::new(&bed);
+    let port = 24661;
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: Vec::new(),
+    };
+    // A volume that must survive every heal: volumes hold data.
+    ssh(&bed, "h2", "docker volume create hdp-keep >/dev/null");
+    p.write("playbooks/policy.pbk", "allow destructive for hdp\n");
+    let mut first = None;
+    for round in 1..=2 {
+        // Old rotated logs fill the deploy directory's filesystem.
+        ssh(
+            &bed,
+            "h2",
+            &format!(
+                "head -c 2000000 /dev/zero > {dir}/app.log.{round} 2>/dev/null; df -P {dir} | tail -1"
+            ),
+        );
+        assert!(ssh(&bed, "h2", &format!("df -P {dir} | tail -1")).contains("100%"));
+        p.set_services(&writer(
+            "hdp",
+            "h2",
+            port,
+            &format!("    env: {{ROUND: \"{round}\"}}\n"),
+        ));
+        let a = p.apply(&[]);
+        a.ok();
+        let h = heals(&a);
+        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
+        assert_eq!(h[0]["kind"], "disk_full");
+        assert_eq!(h[0]["outcome"], "fixed");
+        let actions = h[0]["actions"].to_string();
+        assert!(actions.contains("rotate_logs(service: hdp)"), "{actions}");
+        assert!(!actions.contains("volumes: true"), "{actions}");
+        assert_eq!(
+            ssh(&bed, "h2", &format!("ls {dir}/app.log.{round} 2>/dev/null")),
+            ""
+        );
+        assert_eq!(
+            ssh(&bed, "h2", "docker volume ls -q -f name=hdp-keep"),
+            "hdp-keep"
+        );
+        let text = learned(&p, "disk_pressure__hdp");
+        if round == 1 {
+            assert_eq!(h[0]["rule"], "disk_pressure");
+            assert_eq!(counters(&text), (1, 1, 0), "{text}");
+            first = Some(h[0].clone());
+        } else {
+            assert_eq!(h[0]["rule"], "disk_pressure__hdp");
+            assert_eq!(h[0]["origin"], "learned");
+            assert_eq!(counters(&text), (2, 2, 0), "{text}");
+            report_times("disk pressure", first.as_ref().expect("round 1"), &h[0]);
+        }
+    }
+    ssh(&bed, "h2", "docker volume rm hdp-keep >/dev/null");
+}
+
+/// `dir` without its last `n` components.
+fn parent(dir: &str, n: usize) -> String {
+    let mut p = std::path::PathBuf::from(dir);
+    for _ in 0..n {
+        p.pop();
+    }
+    p.display().to_string()
+}

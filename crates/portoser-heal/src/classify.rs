@@ -3,9 +3,13 @@
 //! that failed) — what the host shows now: a foreign process on the service's port, a
 //! dependency that is not healthy, a pid file naming a dead process.
 
+use crate::facts::FactCall;
 use crate::observe::Observer;
 use crate::value::Value;
 use portoser_exec::{FailureKind, NodeFailure};
+
+/// A filesystem this full is full: the next write of any size may fail.
+const FULL: u8 = 98;
 
 /// The `FailureKind` variant name of the language for `failure`.
 pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> String {
@@ -28,9 +32,23 @@ pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> St
     let Some(info) = observer.world.service(service).cloned() else {
         return base.into();
     };
+    // A full filesystem under the deploy directory: writes fail with words that do not
+    // always say so (`echo: I/O error`).
+    let df = FactCall::new(
+        "disk_used",
+        &[
+            Value::Host(info.host.clone()),
+            Value::Str(info.deploy_dir.clone()),
+        ],
+    );
+    if let Value::Percent(used) = observer.observe(&df).await
+        && used >= FULL
+    {
+        return "disk_full".into();
+    }
     if let Some(port) = info.port
         && let Value::Process(p) = observer
-            .observe(&crate::facts::FactCall::new(
+            .observe(&FactCall::new(
                 "port_owner",
                 &[Value::Host(info.host.clone()), Value::Int(i64::from(port))],
             ))

@@ -483,6 +483,9 @@ impl<'a> Solver<'a> {
         Ok(format!("removed the stale pid file of `{service}`"))
     }
 
+    /// Frees the space old logs take: the local engine's rotated copy (`<log>.1`) and, in the
+    /// deploy directory, rotated or archived logs (`*.log.1`, `*.log.2.gz`, `*.log.gz`). The
+    /// current `*.log` files stay; nothing else is touched.
     async fn rotate_logs(&self, service: &str) -> Result<String, String> {
         let info = self
             .observer
@@ -493,13 +496,20 @@ impl<'a> Solver<'a> {
         let Some(spec) = self.observer.spec(service) else {
             return Err("no spec".into());
         };
-        // The rotated copy of the local engine's log is the space it can give back.
-        let rm = Cmd::new("rm")
+        let rotated = Cmd::new("rm")
             .args(["-f", "--"])
             .arg(format!("{}.1", spec.log_file()));
-        self.exec(&info.host, Script::from(rm), Duration::from_secs(20))
+        let old = Cmd::new("find")
+            .arg(&info.deploy_dir)
+            .args(["-maxdepth", "2", "-type", "f", "("])
+            .args(["-name", "*.log.[0-9]*", "-o", "-name", "*.log.gz", ")"])
+            .args(["-print", "-delete"]);
+        let script = Script::from(rotated).and(old);
+        let out = self
+            .exec(&info.host, script, Duration::from_secs(60))
             .await?;
-        Ok(format!("removed the rotated log of `{service}`"))
+        let n = out.lines().filter(|l| !l.trim().is_empty()).count();
+        Ok(format!("removed {n} old log file(s) of `{service}`"))
     }
 
     async fn engine_op(&self, op: &str, service: &str) -> Result<String, String> {
