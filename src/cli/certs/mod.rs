@@ -3,15 +3,16 @@
 //! reports (located at the registry's `tls: auto`) what is expired, due, misnamed or exposed.
 
 use super::Exit;
-use super::output::{Output, columns};
-use crate::certs::{self, auto_services, settings};
+use super::output::Output;
+use crate::certs::{self, settings};
 use crate::compile::{Compiled, compile};
 use crate::project::ProjectPaths;
 use clap::{Subcommand, ValueEnum};
-use portoser_certs::{CertInfo, Finding, Lifetime, Paths, Pki, check, inspect_file, utc_text};
-use portoser_diag::{Diagnostic, Diagnostics};
+use portoser_certs::{CertInfo, Lifetime, Paths, Pki, utc_text};
 use portoser_plan::cert_sans;
-use portoser_registry::{Registry, Service};
+use portoser_registry::Registry;
+
+mod report;
 
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
@@ -75,8 +76,8 @@ pub fn run(paths: &ProjectPaths, cmd: &CertsCommand, out: &Output) -> Exit {
         CertsCommand::Client { name, lifetime } => {
             client(paths, &pki, name, lifetime.as_deref(), out)
         }
-        CertsCommand::List { format } => list(&pki, *format, out),
-        CertsCommand::Check => check_all(paths, &pki, out),
+        CertsCommand::List { format } => report::list(&pki, *format, out),
+        CertsCommand::Check => report::check_all(paths, &pki, out),
     }
 }
 
@@ -154,7 +155,7 @@ fn created(
 }
 
 /// The registry, or the diagnostics that prevent reading it (printed).
-fn registry(paths: &ProjectPaths, out: &Output) -> Result<Compiled, Exit> {
+pub(super) fn registry(paths: &ProjectPaths, out: &Output) -> Result<Compiled, Exit> {
     let compiled = compile(paths);
     out.diagnostics(&compiled);
     if compiled.registry.is_none() || compiled.diags.has_errors() {
@@ -273,206 +274,4 @@ fn print_issued(paths: &Paths, info: &CertInfo, out: &Output) {
         info.days_left(certs::now()),
         info.fingerprint
     ));
-}
-
-/// Every certificate of the store: (kind, name, cert and key paths).
-fn stored(pki: &Pki) -> Vec<(&'static str, String, Paths)> {
-    let mut all = vec![(
-        "ca",
-        "ca".to_string(),
-        Paths {
-            cert: pki.ca_cert_path(),
-            key: pki.ca_key_path(),
-        },
-    )];
-    for (kind, names, paths_of) in [
-        (
-            "service",
-            pki.services(),
-            Pki::server_paths as fn(&Pki, &str) -> _,
-        ),
-        ("client", pki.clients(), Pki::client_paths),
-    ] {
-        for name in names.unwrap_or_default() {
-            if let Ok(p) = paths_of(pki, &name) {
-                all.push((kind, name, p));
-            }
-        }
-    }
-    all.retain(|(_, _, p)| p.cert.exists());
-    all
-}
-
-fn list(pki: &Pki, format: ListFormat, out: &Output) -> Exit {
-    let now = certs::now();
-    let mut rows = vec![
-        ["kind", "name", "subject", "SANs", "not after", "days left"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    let mut json = Vec::new();
-    let mut problems = false;
-    for (kind, name, paths) in stored(pki) {
-        match inspect_file(&paths.cert) {
-            Ok(info) => {
-                rows.push(vec![
-                    kind.to_string(),
-                    name.clone(),
-                    info.subject.clone(),
-                    if info.sans.is_empty() {
-                        "-".into()
-                    } else {
-                        info.sans.join(", ")
-                    },
-                    utc_text(info.not_after),
-                    info.days_left(now).to_string(),
-                ]);
-                json.push(serde_json::json!({
-                    "kind": kind, "name": name, "subject": info.subject, "sans": info.sans,
-                    "not_before": utc_text(info.not_before), "not_after": utc_text(info.not_after),
-                    "not_after_unix": info.not_after, "days_left": info.days_left(now),
-                    "fingerprint": info.fingerprint, "cert": paths.cert, "key": paths.key,
-                }));
-            }
-            Err(e) => {
-                problems = true;
-                out.stderr(&format!("error[E0565]: {e}"));
-            }
-        }
-    }
-    match format {
-        ListFormat::Json => out.stdout(
-            &serde_json::to_string_pretty(&serde_json::json!({ "certificates": json }))
-                .unwrap_or_default(),
-        ),
-        ListFormat::Human if rows.len() == 1 => {
-            out.stdout("no certificates (create the CA with `portoser certs init-ca`)")
-        }
-        ListFormat::Human => out.stdout(&columns(&rows)),
-    }
-    if problems { Exit::Problems } else { Exit::Ok }
-}
-
-fn code(finding: &Finding) -> &'static str {
-    match finding {
-        Finding::Expired { .. } => "E0561",
-        Finding::ExpiresSoon { .. } => "E0562",
-        Finding::SansChanged { .. } => "E0563",
-        Finding::KeyModeTooWide { .. } => "E0564",
-        Finding::KeyMismatch
-        | Finding::NotFromCa
-        | Finding::Unreadable(_)
-        | Finding::Missing(_) => "E0565",
-    }
-}
-
-/// The fix: `chmod` for a key's mode, else `remedy` (what issues the certificate again).
-fn help(finding: &Finding, remedy: &str) -> String {
-    match finding {
-        Finding::KeyModeTooWide { path, .. } => {
-            format!("chmod 600 {}", ProjectPaths::display(path))
-        }
-        _ => remedy.to_string(),
-    }
-}
-
-/// One diagnostic per finding; located at `tls: auto` when a registry entry is behind it.
-fn diagnostics(
-    what: &str,
-    findings: &[Finding],
-    service: Option<&Service>,
-    cert: &std::path::Path,
-    remedy: &str,
-) -> Vec<Diagnostic> {
-    findings
-        .iter()
-        .map(|f| {
-            let d = Diagnostic::error(code(f), format!("{what}: {f}"));
-            let d = match service.and_then(|s| s.tls) {
-                Some(tls) => d.at(tls.span, "issued from the project CA"),
-                None => d,
-            };
-            d.with_note(format!("certificate {}", ProjectPaths::display(cert)))
-                .with_help(help(f, remedy))
-        })
-        .collect()
-}
-
-fn check_all(paths: &ProjectPaths, pki: &Pki, out: &Output) -> Exit {
-    let compiled = match registry(paths, out) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
-    let Some(registry) = &compiled.registry else {
-        return Exit::Problems;
-    };
-    let now = certs::now();
-    let renew_before = settings(registry).renew_before;
-    let mut diags = Diagnostics::new();
-    let facts = certs::read_facts(pki, registry, now);
-    diags.extend(facts.diagnostics);
-    let mut checked = 0usize;
-    if pki.has_ca() {
-        let ca = Paths {
-            cert: pki.ca_cert_path(),
-            key: pki.ca_key_path(),
-        };
-        // A CA whose key is in Vault: only its validity can be checked here.
-        let findings = match pki.ca_key_home() {
-            portoser_certs::CaKeyHome::Elsewhere(_) => inspect_file(&ca.cert)
-                .map(|info| portoser_certs::expiry(&info, renew_before, now))
-                .map_err(|e| Finding::Unreadable(e.to_string()))
-                .map_or_else(|f| vec![f], |f| f.into_iter().collect()),
-            _ => check(pki, &ca, None, renew_before, now).1,
-        };
-        let remedy = "create a new CA with `portoser certs init-ca --force`, then apply";
-        diags.extend(diagnostics("the CA", &findings, None, &ca.cert, remedy));
-        checked += 1;
-        for service in auto_services(registry) {
-            let name = &service.name.value;
-            let Ok(p) = pki.server_paths(name) else {
-                continue;
-            };
-            if !p.cert.exists() {
-                out.stdout(&format!(
-                    "{name}: not issued yet (the next apply issues it)"
-                ));
-                continue;
-            }
-            let sans = cert_sans(registry, service);
-            let (_, findings) = check(pki, &p, Some(&sans), renew_before, now);
-            let remedy =
-                format!("`portoser apply` renews it (or now: `portoser certs issue {name}`)");
-            diags.extend(diagnostics(
-                &format!("`{name}`"),
-                &findings,
-                Some(service),
-                &p.cert,
-                &remedy,
-            ));
-            checked += 1;
-        }
-        for name in pki.clients().unwrap_or_default() {
-            let Ok(p) = pki.client_paths(&name) else {
-                continue;
-            };
-            let (_, findings) = check(pki, &p, None, renew_before, now);
-            let remedy = format!("issue it again: `portoser certs client {name}`");
-            diags.extend(diagnostics(
-                &format!("client `{name}`"),
-                &findings,
-                None,
-                &p.cert,
-                &remedy,
-            ));
-            checked += 1;
-        }
-    }
-    let errors = diags.error_count();
-    out.diagnostics_of(&compiled.map, diags);
-    out.stdout(&format!(
-        "{checked} certificate(s) checked, {errors} problem(s) (renew_before {}d)",
-        renew_before / 86_400
-    ));
-    if errors > 0 { Exit::Problems } else { Exit::Ok }
 }
