@@ -3,7 +3,7 @@
 //! loaded, `.portoser/caddy/Caddyfile.applied`).
 
 use crate::project::ProjectPaths;
-use portoser_caddy::{APPLIED_PATH, Caddyfile, ReloadJob};
+use portoser_caddy::{APPLIED_PATH, Caddyfile};
 use portoser_exec::CaddyJob;
 use portoser_plan::{Action, NodeKind, Plan};
 use portoser_registry::Registry;
@@ -23,8 +23,8 @@ pub fn render(registry: &Registry) -> (Caddyfile, String) {
     (model, text)
 }
 
-/// The reload the `caddy/reload` node performs: the rendered text and the TLS files it
-/// names, read from the project. `Err` says which file could not be read.
+/// The reload the `caddy/reload` node performs: the rendered text and where the TLS files it
+/// names are in the project (read when the reload runs).
 pub fn job(registry: &Registry, paths: &ProjectPaths) -> Result<CaddyJob, String> {
     let (model, text) = render(registry);
     let ingress_host = model.global.ingress_host.clone().ok_or_else(|| {
@@ -32,21 +32,24 @@ pub fn job(registry: &Registry, paths: &ProjectPaths) -> Result<CaddyJob, String
     })?;
     let dir = paths.registry_dir();
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut files = Vec::new();
-    for f in &model.files {
-        let local = portoser_registry::local_path(&f.local, &dir, home.as_deref());
-        let bytes = std::fs::read(&local)
-            .map_err(|e| format!("cannot read `{}` for Caddy: {e}", local.display()))?;
-        files.push((f.remote.clone(), bytes, f.private));
-    }
+    let files = model
+        .files
+        .iter()
+        .map(|f| {
+            // The PKI store is in the project directory, the rest relative to the registry.
+            let local = match f.local.strip_prefix(".portoser/") {
+                Some(rest) => paths.dir.join(".portoser").join(rest),
+                None => portoser_registry::local_path(&f.local, &dir, home.as_deref()),
+            };
+            (local, f.remote.clone(), f.private)
+        })
+        .collect();
     Ok(CaddyJob {
         ingress_host,
-        reload: ReloadJob {
-            admin: model.global.admin.clone(),
-            caddyfile_path: model.global.caddyfile_path.clone(),
-            text,
-            files,
-        },
+        admin: model.global.admin.clone(),
+        caddyfile_path: model.global.caddyfile_path.clone(),
+        text,
+        files,
         applied_path: applied_path(paths),
     })
 }

@@ -20,6 +20,8 @@ struct Ingress {
     dir: String,
     https: String,
     http: String,
+    /// The CA bundle curl trusts; Caddy's internal CA when unset.
+    cacert: Option<String>,
 }
 
 /// The bed's Caddy, or a loud skip (a failure in CI) when it is not running.
@@ -38,6 +40,7 @@ fn ingress(test: &str) -> Option<Ingress> {
         dir: var("PORTOSER_TESTBED_CADDY_DIR"),
         https: var("PORTOSER_TESTBED_CADDY_HTTPS_PORT"),
         http: var("PORTOSER_TESTBED_CADDY_HTTP_PORT"),
+        cacert: None,
     })
 }
 
@@ -61,7 +64,7 @@ impl Ingress {
         let url = format!("https://{host}:{}{path}", self.https);
         let out = Command::new("curl")
             .args(["-sS", "--max-time", "5", "--resolve", &resolve, "--cacert"])
-            .arg(self.root_ca())
+            .arg(self.cacert.clone().unwrap_or_else(|| self.root_ca()))
             .args(extra)
             .args(["-w", "\n%{http_code}", &url])
             .output()
@@ -104,7 +107,10 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     let Some(ing) = ingress(test) else { return };
     let p = Project::new(&bed);
     let mtls = "    mtls: true\n    ca_cert: .portoser/pki/ca.crt\n";
-    let services = web("cwa", "h2", 24601, "") + &web("cwb", "h3", 24602, mtls);
+    // cwa's site certificate comes from the project CA (`tls: auto`, docs/certs.md), cwb's
+    // from Caddy's internal CA.
+    let auto = "    tls: auto\n";
+    let services = web("cwa", "h2", 24601, auto) + &web("cwb", "h3", 24602, mtls);
     set(&p, &ing, &services);
     client_pki(&p);
 
@@ -116,6 +122,23 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     let a = p.apply(&[]);
     a.ok();
     assert_eq!(a.outcomes()["caddy/reload"], "succeeded");
+    let bundle = p.path().join("trusted.pem");
+    let pems = [
+        std::fs::read_to_string(ing.root_ca()).unwrap(),
+        std::fs::read_to_string(p.path().join(".portoser/pki/ca.crt")).unwrap(),
+    ];
+    std::fs::write(&bundle, pems.concat()).unwrap();
+    let ing = Ingress {
+        cacert: Some(bundle.display().to_string()),
+        ..ing
+    };
+    // Only the project CA: cwa's certificate is the one `portoser certs` issued.
+    let project_ca = Ingress {
+        cacert: Some(p.path().join(".portoser/pki/ca.crt").display().to_string()),
+        ..ing.clone()
+    };
+    let cwa = project_ca.get("cwa.caddy.test", "/who", &[]);
+    assert_eq!(cwa, (200, "cwa@h2\n".to_string()));
     let who = |host: &str, extra: &[&str]| ing.get(host, "/who", extra);
     assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h2\n".to_string()));
     // HTTP is redirected to HTTPS.
@@ -205,7 +228,7 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     p.write("pki/bad-ca.crt", "not a certificate\n");
     let before = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
     let bad = mtls.replace(".portoser/pki/ca.crt", "pki/bad-ca.crt");
-    let services = web("cwa", "h3", 24601, "") + &web("cwb", "h3", 24602, &bad);
+    let services = web("cwa", "h3", 24601, auto) + &web("cwb", "h3", 24602, &bad);
     set(
         &p,
         &ing,

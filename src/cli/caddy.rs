@@ -142,6 +142,13 @@ fn reload(paths: &ProjectPaths, registry: &Registry, connect: &ConnectArgs, out:
             return Exit::Problems;
         }
     };
+    let reload = match job.read() {
+        Ok(reload) => reload,
+        Err(e) => {
+            out.stderr(&format!("error: {e}"));
+            return Exit::Problems;
+        }
+    };
     let pool = fleet::pool(registry, paths, &connect.options());
     let runtime = match fleet::runtime() {
         Ok(rt) => rt,
@@ -155,13 +162,13 @@ fn reload(paths: &ProjectPaths, registry: &Registry, connect: &ConnectArgs, out:
             .get(&job.ingress_host)
             .await
             .map_err(|e| e.to_string())?;
-        portoser_caddy::reload(&t, &job.reload)
+        portoser_caddy::reload(&t, &reload)
             .await
             .map_err(|e| e.to_string())
     });
     match result {
         Ok(()) => {
-            if let Err(e) = portoser_caddy::write_applied(&job.applied_path, &job.reload.text) {
+            if let Err(e) = portoser_caddy::write_applied(&job.applied_path, &job.text) {
                 out.stderr(&format!(
                     "warning: loaded, but could not keep {}: {e}",
                     job.applied_path.display()
@@ -169,7 +176,7 @@ fn reload(paths: &ProjectPaths, registry: &Registry, connect: &ConnectArgs, out:
             }
             out.stdout(&format!(
                 "Caddy on `{}` loaded the rendered Caddyfile ({})",
-                job.ingress_host, job.reload.caddyfile_path
+                job.ingress_host, job.caddyfile_path
             ));
             Exit::Ok
         }

@@ -3,11 +3,13 @@
 //! the TLS files it names).
 
 use crate::model::{Caddyfile, Global, HealthCheck, LocalFile, Site, Skipped, Tls, UpstreamTls};
-use portoser_registry::{Duration, HealthKind, Registry, Service};
+use portoser_registry::{Duration, HealthKind, Registry, Service, TlsMode};
 use std::collections::BTreeMap;
 
 pub const DEFAULT_ADMIN: &str = "127.0.0.1:2019";
 pub const DEFAULT_CADDYFILE: &str = "/etc/caddy/Caddyfile";
+/// The project's PKI store (crates/portoser-certs), relative to the project directory.
+const PKI: &str = ".portoser/pki";
 
 /// The Caddyfile for `registry` as it stands (services where `current_host` puts them).
 pub fn build(registry: &Registry) -> Caddyfile {
@@ -200,18 +202,35 @@ fn tls(service: &Service, dir: &str, files: &mut Vec<LocalFile>) -> (Tls, Option
         });
         remote
     };
-    let tls = match (&service.tls_cert, &service.tls_key) {
+    let auto = service
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.value == TlsMode::Auto);
+    let (cert, key) = match (&service.tls_cert, &service.tls_key) {
+        (Some(c), Some(k)) => (Some(c.value.clone()), Some(k.value.clone())),
+        // `tls: auto`: the certificate the project CA issued for the service
+        // (docs/certs.md); its SANs include the hostname.
+        _ if auto => (
+            Some(format!("{PKI}/services/{name}.crt")),
+            Some(format!("{PKI}/services/{name}.key")),
+        ),
+        _ => (None, None),
+    };
+    let tls = match (cert, key) {
         (Some(c), Some(k)) => Tls::Files {
-            cert: copy(&c.value, format!("{name}.crt"), false),
-            key: copy(&k.value, format!("{name}.key"), true),
+            cert: copy(&c, format!("{name}.crt"), false),
+            key: copy(&k, format!("{name}.key"), true),
         },
         _ => Tls::Internal,
     };
     let mtls = service.mtls.as_ref().is_some_and(|m| m.value);
-    let ca = match &service.ca_cert {
-        Some(ca) if mtls || is_https(service) => {
-            Some(copy(&ca.value, format!("{name}.ca.crt"), false))
-        }
+    let ca_file = match &service.ca_cert {
+        Some(ca) => Some(ca.value.clone()),
+        None if auto => Some(format!("{PKI}/ca.crt")),
+        None => None,
+    };
+    let ca = match ca_file {
+        Some(ca) if mtls || is_https(service) => Some(copy(&ca, format!("{name}.ca.crt"), false)),
         _ => None,
     };
     (tls, ca)
