@@ -19,7 +19,9 @@ fn route(host: &str, port: Option<u16>) -> String {
 /// Replicas (services sharing a hostname) make one route with every target, sorted.
 fn routes<'c>(entries: impl Iterator<Item = (String, &'c crate::ServiceConfig)>) -> Routes {
     let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, config) in entries {
+    // A TCP-only service (a database) is left out of the HTTP proxy (portoser_caddy): no route.
+    let tcp_only = |c: &crate::ServiceConfig| c.health.as_ref().is_some_and(|h| h.kind == "tcp");
+    for (name, config) in entries.filter(|(_, c)| !tcp_only(c)) {
         targets
             .entry(name)
             .or_default()
