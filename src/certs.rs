@@ -77,6 +77,35 @@ pub fn with_ca_key(pki: Pki, registry: &Registry, paths: &ProjectPaths) -> Resul
     Ok(pki.with_ca_key(pem.expose().to_string()))
 }
 
+/// The CA each `https://` health check trusts, by service: the service's `ca_cert` (relative
+/// to registry.yml), else the project CA when it says `tls: auto`. Unreadable files are left
+/// out: the check then fails saying it has no CA.
+pub fn health_cas(paths: &ProjectPaths, registry: &Registry) -> BTreeMap<String, Vec<u8>> {
+    let project_ca = pki(paths).ca_cert_path();
+    registry
+        .services
+        .iter()
+        .filter(|s| https_health(s))
+        .filter_map(|s| {
+            let file = match &s.ca_cert {
+                Some(f) => paths.registry_dir().join(&f.value),
+                None if s.tls.is_some() => project_ca.clone(),
+                None => return None,
+            };
+            Some((s.name.value.clone(), std::fs::read(file).ok()?))
+        })
+        .collect()
+}
+
+fn https_health(service: &Service) -> bool {
+    let url = service
+        .health
+        .as_ref()
+        .and_then(|h| h.endpoint.as_ref())
+        .or(service.healthcheck_url.as_ref());
+    url.is_some_and(|u| u.value.starts_with("https://"))
+}
+
 /// The project's store: `<project>/.portoser/pki/`.
 pub fn pki(paths: &ProjectPaths) -> Pki {
     Pki::for_project(&paths.dir)

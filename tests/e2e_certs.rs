@@ -1,8 +1,9 @@
 //! End-to-end certificates (issue 7): the project CA issues a `tls: auto` service's server
 //! certificate, apply puts it on h1 over SSH (`tls/server.key` 0600), the service serves
-//! HTTPS with it and a client trusting only the project CA reaches it by the host's IP
-//! (curl and openssl from outside the host); a certificate issued near expiry is renewed by
-//! the next plan/apply and the restarted service serves the new one.
+//! HTTPS with it and its health gate is an `https://localhost` check verified against the
+//! project CA (through the SSH tunnel); a client trusting only that CA reaches it by the
+//! host's IP (curl and openssl from outside the host); a certificate issued near expiry is
+//! renewed by the next plan/apply and the restarted service serves the new one.
 //!
 //! Needs the test bed (docs/testbed.md); skips loudly without it.
 
@@ -37,7 +38,7 @@ fn services(lifetime: &str) -> String {
     format!(
         "  ct-tls:\n    deployment_type: local\n    current_host: h1\n    working_dir: ct-tls\n    \
          command: python3 serve.py {PORT}\n    port: {PORT}\n    tls: auto\n    \
-         health: {{type: tcp, interval: 1s, retries: 15}}\n{lifetime}"
+         health: {{type: http, endpoint: \"https://localhost:{PORT}/\", interval: 1s, retries: 15, expect_body: tls-ok}}\n{lifetime}"
     )
 }
 

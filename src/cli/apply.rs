@@ -234,7 +234,8 @@ pub(super) fn execute(
         .with_sources(sources.services.clone())
         .with_custom_engines(hooks::custom_engines(checked))
         .with_caddy(crate::caddy::job(registry, paths))
-        .with_certs(certs.files);
+        .with_certs(certs.files)
+        .with_health_cas(crate::certs::health_cas(paths, registry));
     if registry.services.iter().any(|s| !s.secrets.is_empty()) {
         match crate::vault::client(registry, paths) {
             Ok((client, mount)) => {

@@ -19,6 +19,8 @@ use std::time::Instant;
 struct Project {
     registry: Registry,
     custom: HashMap<String, Custom>,
+    /// The CA of each service's `https://` health check (docs/certs.md).
+    health_cas: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Project {
@@ -35,7 +37,12 @@ impl Project {
             .map(|c| crate::hooks::custom_engines(c).into_iter().collect())
             .unwrap_or_default();
         let registry = compiled.registry.ok_or(Exit::Problems)?;
-        Ok(Project { registry, custom })
+        let health_cas = crate::certs::health_cas(paths, &registry);
+        Ok(Project {
+            registry,
+            custom,
+            health_cas,
+        })
     }
 
     /// The engine that runs `spec`: its `engine` block when it has one, else the built-in.
@@ -59,8 +66,10 @@ fn find<'r>(registry: &'r Registry, name: &str, out: &Output) -> Result<&'r Serv
     })
 }
 
-fn spec(registry: &Registry, service: &Service) -> Result<ServiceSpec, String> {
-    ServiceSpec::from_registry(registry, service)
+fn spec(project: &Project, service: &Service) -> Result<ServiceSpec, String> {
+    let mut spec = ServiceSpec::from_registry(&project.registry, service)?;
+    spec.tls_ca = project.health_cas.get(&service.name.value).cloned();
+    Ok(spec)
 }
 
 /// One row of `portoser status`.
@@ -74,7 +83,6 @@ struct Row {
 }
 
 async fn status_row(pool: &Pool, project: &Project, service: &Service) -> Row {
-    let registry = &project.registry;
     let mut row = Row {
         service: service.name.value.clone(),
         host: service
@@ -88,7 +96,7 @@ async fn status_row(pool: &Pool, project: &Project, service: &Service) -> Row {
         health: "-".into(),
         since: "-".into(),
     };
-    let spec = match spec(registry, service) {
+    let spec = match spec(project, service) {
         Ok(spec) => spec,
         Err(e) => {
             row.state = format!("error: {e}");
@@ -242,7 +250,7 @@ pub fn lifecycle(
     if action == Lifecycle::Stop {
         warn_dependents(registry, name, out);
     }
-    let spec = match spec(registry, service) {
+    let spec = match spec(&project, service) {
         Ok(s) => s,
         Err(e) => {
             out.stderr(&format!("error: {e}"));
@@ -331,7 +339,7 @@ pub fn logs(
     };
     let registry = &project.registry;
     let spec = match find(registry, name, out).and_then(|s| {
-        spec(registry, s).map_err(|e| {
+        spec(&project, s).map_err(|e| {
             out.stderr(&format!("error: {e}"));
             Exit::Problems
         })

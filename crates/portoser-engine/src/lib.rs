@@ -9,6 +9,7 @@ pub mod custom;
 pub mod docker;
 pub mod error;
 pub mod health;
+mod https;
 pub mod local;
 pub mod native;
 pub mod render;

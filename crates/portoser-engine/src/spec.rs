@@ -54,6 +54,10 @@ pub struct ServiceSpec {
     pub generate_unit: bool,
     pub health: Option<HealthSpec>,
     pub description: Option<String>,
+    /// The CA (PEM) an `https://` health check verifies the service's certificate against:
+    /// its `ca_cert`, else the project CA for `tls: auto`. The caller reads the file and sets
+    /// it ([`ServiceSpec::from_registry`] does no IO); `None` fails such a check, saying why.
+    pub tls_ca: Option<Vec<u8>>,
 }
 
 impl ServiceSpec {
@@ -143,6 +147,7 @@ impl ServiceSpec {
             generate_unit,
             health: None,
             description: service.description.as_ref().map(|d| d.value.clone()),
+            tls_ca: None,
             name,
             base_dir,
             service_dir,
@@ -300,12 +305,10 @@ pub(crate) fn http_probe(
     expect_status: Option<u16>,
     expect_body: Option<String>,
 ) -> Result<Probe, String> {
-    let (default_port, rest) = if let Some(r) = url.strip_prefix("http://") {
-        (80, r)
-    } else if url.starts_with("https://") {
-        return Err(format!(
-            "`{url}`: https health checks are not supported yet; use `type: tcp` on the port"
-        ));
+    let (default_port, rest, tls) = if let Some(r) = url.strip_prefix("http://") {
+        (80, r, false)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (443, r, true)
     } else {
         return Err(format!("`{url}` is not an http:// URL"));
     };
@@ -321,12 +324,23 @@ pub(crate) fn http_probe(
         ),
         _ => (authority, default_port),
     };
-    Ok(Probe::Http {
-        port,
-        path: path.to_string(),
-        host_header: host.to_string(),
-        expect_status,
-        expect_body,
+    let (port, path, host_header) = (port, path.to_string(), host.to_string());
+    Ok(if tls {
+        Probe::Https {
+            port,
+            path,
+            host_header,
+            expect_status,
+            expect_body,
+        }
+    } else {
+        Probe::Http {
+            port,
+            path,
+            host_header,
+            expect_status,
+            expect_body,
+        }
     })
 }
 

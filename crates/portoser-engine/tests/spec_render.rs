@@ -122,18 +122,23 @@ fn spec_resolves_paths_and_defaults() {
 }
 
 #[test]
-fn https_health_urls_are_refused_not_silently_downgraded() {
+fn https_health_urls_stay_https_not_silently_downgraded() {
     let yaml = REGISTRY.replace(
         "http://www.demo.lan:8090/health",
         "https://www.demo.lan/health",
     );
     let reg = common::registry(&yaml);
     let web = reg.service("web").expect("web");
-    let err = ServiceSpec::from_registry(&reg, web).expect_err("https is refused");
-    assert!(
-        err.contains("https health checks are not supported"),
-        "{err}"
-    );
+    let spec = ServiceSpec::from_registry(&reg, web).expect("https is a probe of its own");
+    match spec.health.map(|h| h.probe) {
+        Some(Probe::Https {
+            port, host_header, ..
+        }) => {
+            assert_eq!((port, host_header.as_str()), (443, "www.demo.lan"));
+        }
+        other => panic!("expected an https probe, got {other:?}"),
+    }
+    assert_eq!(spec.tls_ca, None, "the caller reads the CA file");
 }
 
 #[test]

@@ -36,6 +36,19 @@ impl fmt::Debug for CertFiles {
 }
 
 impl EngineRunner {
+    /// The CA each service's `https://` health check trusts (PEM, by service name), for the
+    /// desired and the recorded instance (a rollback waits for the old one's gate too).
+    pub fn with_health_cas(mut self, cas: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        for (name, ca) in cas {
+            for specs in [&mut self.specs, &mut self.old_specs] {
+                if let Some(Ok(spec)) = specs.get_mut(&name) {
+                    spec.tls_ca = Some(ca.clone());
+                }
+            }
+        }
+        self
+    }
+
     pub(crate) async fn put_certs(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
         let name = node.service.as_deref().unwrap_or_default();
         let spec = self.spec_named(name)?;

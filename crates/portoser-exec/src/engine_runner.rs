@@ -21,7 +21,7 @@ const INSTALL: Duration = Duration::from_secs(900);
 pub struct EngineRunner {
     pool: Pool,
     /// The desired spec of every registry service (or why it cannot be built).
-    specs: HashMap<String, Result<ServiceSpec, String>>,
+    pub(crate) specs: HashMap<String, Result<ServiceSpec, String>>,
     /// The recorded instance of every recorded service (stop-old and remove act on it).
     pub(crate) old_specs: HashMap<String, Result<ServiceSpec, String>>,
     /// The instance an unfinished migration left on its old host (recorded `deployed` with
