@@ -179,6 +179,15 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     assert_eq!(host_diff.code, 0, "{}", host_diff.all());
     let noop = p.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(noop.code, 0, "{}", noop.all());
+    // `caddy reload` outside apply loads the same config; traffic keeps flowing.
+    let reload = p.run(&["caddy", "reload"]);
+    assert_eq!(reload.code, 0, "{}", reload.all());
+    assert!(
+        reload.stdout.contains("loaded the rendered Caddyfile"),
+        "{}",
+        reload.all()
+    );
+    assert_eq!(who("cwa.caddy.test", &[]).0, 200);
 
     // Move cwa h2 → h3 with requests running the whole time.
     let out = p.run(&["registry", "move-service", "cwa", "--to", "h3"]);
