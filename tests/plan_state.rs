@@ -261,7 +261,10 @@ fn a_port_change_updates_that_service_and_its_route_only() {
     let reload = node(&plan, "caddy/reload");
     // The fake apply of these tests loads no Caddyfile: the diff is against nothing.
     let all = reasons(reload);
-    assert!(all.contains(&"  +\treverse_proxy 127.0.0.1:8081 {"), "{all:?}");
+    assert!(
+        all.contains(&"  +\treverse_proxy 127.0.0.1:8081 {"),
+        "{all:?}"
+    );
     assert_eq!(
         routes(reload),
         ["route api.demo.lan → app1:8081 (was app1:8080)"]
