@@ -119,6 +119,7 @@ fn report(
             "took_ms": r.took.as_millis() as u64, "diagnose_ms": r.diagnose_took.as_millis() as u64,
             "actions": r.actions.iter().map(|a| a.line.clone()).collect::<Vec<_>>(),
             "remedy": r.remedy, "learned": learned_path, "fingerprint": r.fingerprint,
+            "preflight": r.preflight,
         });
         out.stdout(&line.to_string());
         return;

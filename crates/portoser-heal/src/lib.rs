@@ -18,6 +18,7 @@ pub mod eval;
 pub mod facts;
 pub mod learn;
 pub mod observe;
+pub mod preflight;
 pub mod rules;
 pub mod runner;
 pub mod solve;

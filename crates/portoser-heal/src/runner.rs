@@ -87,6 +87,8 @@ pub struct HealRecord {
     pub diagnose_took: Duration,
     /// Classify, diagnose, solve and the retry.
     pub took: Duration,
+    /// True when a learned rule acted before the deploy, on evidence (no failure happened).
+    pub preflight: bool,
 }
 
 /// A line for the progress output: `node`, the phase (`observe`, `diagnose`, `solve`,
@@ -193,6 +195,7 @@ impl Healer {
             remedy: None,
             diagnose_took: Duration::ZERO,
             took: Duration::ZERO,
+            preflight: false,
         };
         if self.breaker_open(service, host) {
             record.outcome = HealOutcome::BreakerOpen;
@@ -326,6 +329,94 @@ impl Healer {
         (record, verdict)
     }
 
+    /// Before a deploy: a learned rule of the service that holds on evidence runs its
+    /// actions now (see [`crate::preflight`]). The record says what it did.
+    pub async fn preflight(&self, node: &str, service: &str, host: &str) -> Option<HealRecord> {
+        let t0 = Instant::now();
+        let d = crate::preflight::preflight(&self.rules, service, node, &self.observer).await?;
+        let rule = self.rules.iter().find(|r| r.name == d.rule)?;
+        let kind = crate::preflight::learned_kind(rule).unwrap_or_else(|| "unknown".into());
+        let diagnose_took = t0.elapsed();
+        let shown: Vec<String> = d.facts.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+        self.say(
+            node,
+            "preflight",
+            &format!(
+                "learned rule `{}` holds before the deploy: {}",
+                rule.name,
+                shown.join(", ")
+            ),
+        );
+        let failure = Failure {
+            kind: kind.clone(),
+            message: String::new(),
+            exit_status: None,
+            step: node.to_string(),
+            event: "deploy".into(),
+        };
+        let mut solver = Solver::new(
+            &self.observer,
+            &self.policy,
+            &failure,
+            service,
+            rule,
+            d.bindings.clone(),
+        );
+        let verdict = solver.run().await;
+        for a in &solver.actions {
+            self.say(
+                node,
+                "solve",
+                &format!(
+                    "{} -> {} ({}ms)",
+                    a.line,
+                    if a.ok { a.detail.as_str() } else { "FAILED" },
+                    a.took.as_millis()
+                ),
+            );
+        }
+        let ok = !matches!(verdict, Verdict::Fail(_)) && solver.actions.iter().all(|a| a.ok);
+        let base = rule
+            .name
+            .split("__")
+            .next()
+            .unwrap_or(&rule.name)
+            .to_string();
+        let record = HealRecord {
+            node: node.to_string(),
+            service: service.to_string(),
+            host: host.to_string(),
+            event: "deploy".into(),
+            kind: kind.clone(),
+            fingerprint: fingerprint(&kind, "deploy", service, host, &base),
+            rule: Some(rule.name.clone()),
+            origin: Some(Origin::Learned),
+            bindings: d
+                .bindings
+                .iter()
+                .map(|(n, v)| (n.clone(), v.to_string()))
+                .collect(),
+            facts: d
+                .facts
+                .iter()
+                .map(|(c, v)| (c.to_string(), v.to_string()))
+                .collect(),
+            actions: solver.actions,
+            outcome: if ok {
+                HealOutcome::Fixed
+            } else {
+                HealOutcome::Failed
+            },
+            attempt: 0,
+            remedy: None,
+            diagnose_took,
+            took: Duration::ZERO,
+            preflight: true,
+        };
+        self.push(record.clone(), t0);
+        Some(record)
+    }
+
     fn push(&self, mut record: HealRecord, t0: Instant) {
         record.took = t0.elapsed();
         if record.outcome != HealOutcome::Fixed && record.rule.is_some() {
@@ -366,9 +457,18 @@ impl<R: NodeRunner> NodeRunner for Healing<R> {
         if self.healer.options.max_attempts == 0 {
             return self.inner.run(node, cancel).await;
         }
-        let mut result = self.inner.run_unrecovered(node, cancel).await;
         let h = &self.healer;
         let mut healed: Vec<String> = Vec::new();
+        if node.kind == NodeKind::Deploy
+            && let Some(r) = h.preflight(&node.id, &service, &node.host).await
+        {
+            healed.push(format!(
+                "learned rule `{}` acted before the deploy ({})",
+                r.rule.clone().unwrap_or_default(),
+                r.outcome.as_str()
+            ));
+        }
+        let mut result = self.inner.run_unrecovered(node, cancel).await;
         let mut attempt = 0;
         while let Err(f) = &result {
             // A recovered node (rolled back / stopped) is left alone; see the module docs.

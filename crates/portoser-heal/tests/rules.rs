@@ -193,3 +193,23 @@ fn a_learned_rule_is_specialised_formatted_counted_and_disabled_when_it_keeps_fa
             .contains("failed 3 of 4")
     );
 }
+
+#[test]
+fn a_learned_rule_knows_its_failure_kind_for_preflight() {
+    let rules = stdlib();
+    for (name, kind) in [
+        ("port_conflict", "port_in_use"),
+        ("disk_pressure", "disk_full"),
+        ("docker_down", "docker_down"),
+    ] {
+        let from = rule(&rules, name);
+        let text = learn::new_rule(from, "api", "h1", "f", "2026-11-27T08:00:00Z", true);
+        let mut d = Diagnostics::new();
+        let file = portoser_syntax::parse_text(&text, FileId(0), &mut d);
+        let l = rules::collect([("playbooks/learned/x.pbk", text.as_str(), &file)]).remove(0);
+        assert_eq!(
+            portoser_heal::preflight::learned_kind(&l).as_deref(),
+            Some(kind)
+        );
+    }
+}
