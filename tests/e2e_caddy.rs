@@ -279,6 +279,30 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
         "the client CA the running config uses was replaced"
     );
     assert!(!std::path::Path::new(&format!("{}/Caddyfile.portoser-new", ing.dir)).exists());
+    assert!(all.contains("(caddy adapt)"), "{all}");
+
+    // A certificate `caddy adapt` does not read but loading does: the admin API refuses it.
+    p.write("pki/bad.crt", "not a certificate\n");
+    p.write("pki/bad.key", "not a key\n");
+    let files = "    tls_cert: pki/bad.crt\n    tls_key: pki/bad.key\n";
+    let services = web("cwa", "h3", 24601, files) + &web("cwb", "h3", 24602, mtls);
+    set(&p, &ing, &services);
+    let refused = p.apply(&[]);
+    let all = refused.out.all();
+    assert_eq!(refused.outcomes()["caddy/reload"], "failed", "{all}");
+    assert!(all.contains("E0540"), "{all}");
+    assert!(
+        all.contains("Caddy rejected the new config (admin API)"),
+        "{all}"
+    );
+    let cwa = serves("cwa.caddy.test", &[], "cwa@h3\n");
+    assert_eq!(
+        cwa,
+        (200, "cwa@h3\n".to_string()),
+        "the old config stopped serving"
+    );
+    let after = std::fs::read_to_string(format!("{}/Caddyfile", ing.dir)).unwrap();
+    assert_eq!(before, after, "the Caddyfile on the host changed");
 }
 
 /// Two replicas of one hostname on h2 and h3: Caddy balances over both, and when one stops

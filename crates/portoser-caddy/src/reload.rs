@@ -216,12 +216,14 @@ async fn remove(t: &Transport, path: &str) {
 }
 
 /// `POST /load` with the Caddyfile; Caddy adapts it, and on any error keeps the running
-/// config and answers 4xx with `{"error": "..."}`.
+/// config and answers 4xx with `{"error": "..."}`. `Cache-Control: must-revalidate` (what
+/// `caddy reload --force` sends) makes Caddy load it even when the text is the one running:
+/// a renewed certificate keeps its path, and only a real load reads the new file.
 async fn load(t: &Transport, port: u16, admin: &str, text: &str) -> Result<(), ReloadError> {
     let mut stream = t.connect_tcp(port, Duration::from_secs(10)).await?;
     let request = format!(
         "POST /load HTTP/1.1\r\nHost: {admin}\r\nContent-Type: text/caddyfile\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Cache-Control: must-revalidate\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         text.len()
     );
     let exchange = async {

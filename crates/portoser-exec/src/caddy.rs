@@ -70,14 +70,19 @@ impl EngineRunner {
     }
 }
 
+fn rejected(stage: &str, message: &str) -> NodeFailure {
+    NodeFailure::new(format!(
+        "Caddy rejected the new config ({stage}): {message}"
+    ))
+    .with_note("the running config is unchanged and keeps serving")
+    .kind(FailureKind::CaddyRejected)
+}
+
 fn reload_failure(e: ReloadError) -> NodeFailure {
     match e {
         ReloadError::Transport(t) => transport_failure(t),
-        ReloadError::Invalid(m) | ReloadError::Rejected(m) => {
-            NodeFailure::new(format!("Caddy rejected the new config: {m}"))
-                .with_note("the running config is unchanged and keeps serving")
-                .kind(FailureKind::CaddyRejected)
-        }
+        ReloadError::Invalid(m) => rejected("caddy adapt", &m),
+        ReloadError::Rejected(m) => rejected("admin API", &m),
         other => NodeFailure::new(other.to_string()),
     }
 }

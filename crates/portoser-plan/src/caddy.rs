@@ -59,6 +59,7 @@ pub(crate) fn add_reload(
         return;
     }
     let mut reasons = route_reasons(&old, &new);
+    reasons.extend(certificate_reasons(recorded, planned));
     // A service whose last apply failed after its deploy never got its route reloaded.
     for a in recorded.services.values() {
         if a.status != AppliedStatus::Deployed {
@@ -113,6 +114,27 @@ pub(crate) fn add_reload(
             b.edge(reload, r.node);
         }
     }
+}
+
+/// A `tls: auto` site certificate that apply issues again (renewal, new names) keeps its
+/// path on the ingress host: Caddy reads the new one only when it is loaded again.
+fn certificate_reasons(recorded: &Recorded, planned: &[Planned]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in planned {
+        let (Some(name), Some(cert)) = (&p.config.hostname, &p.config.cert) else {
+            continue;
+        };
+        let old = recorded
+            .services
+            .get(&p.name)
+            .and_then(|a| a.config.cert.as_ref());
+        if old.is_some_and(|old| old != cert) {
+            out.push(format!("route {name}: its certificate is issued again"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn route_reasons(old: &Routes, new: &Routes) -> Vec<String> {
