@@ -7,6 +7,7 @@ use portoser_caddy::{APPLIED_PATH, Caddyfile};
 use portoser_exec::CaddyJob;
 use portoser_plan::{Action, NodeKind, Plan};
 use portoser_registry::Registry;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 /// At most this many diff lines in the plan; `portoser caddy diff` prints all.
@@ -16,33 +17,55 @@ pub fn applied_path(paths: &ProjectPaths) -> PathBuf {
     paths.dir.join(APPLIED_PATH)
 }
 
-/// The model and its text.
-pub fn render(registry: &Registry) -> (Caddyfile, String) {
-    let model = portoser_caddy::build(registry);
+/// The model and its text, with a digest of each certificate the project provides
+/// (`tls_cert`, `ca_cert`): a replaced file changes the Caddyfile, so the plan
+/// reloads Caddy. The project CA's certificates (`.portoser/pki`) get none: they are issued
+/// during apply, after this renders, and the plan follows them through their fingerprints.
+pub fn render(registry: &Registry, paths: &ProjectPaths) -> (Caddyfile, String) {
+    let mut model = portoser_caddy::build(registry);
+    for f in &mut model.files {
+        // Keys get no digest (not even a hash of a secret goes into the plan); a new key
+        // comes with a new certificate.
+        if f.local.starts_with(".portoser/") || f.private {
+            continue;
+        }
+        let local = local_file(&f.local, paths);
+        f.digest = std::fs::read(local).ok().map(|bytes| {
+            let hex: String = Sha256::digest(&bytes)
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("sha256:{hex}")
+        });
+    }
     let text = portoser_caddy::render(&model);
     (model, text)
+}
+
+/// Where a TLS file named in the registry is on this machine: the PKI store is in the project
+/// directory, the rest relative to the registry (docs/registry.md).
+fn local_file(path: &str, paths: &ProjectPaths) -> PathBuf {
+    match path.strip_prefix(".portoser/") {
+        Some(rest) => paths.dir.join(".portoser").join(rest),
+        None => {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            portoser_registry::local_path(path, &paths.registry_dir(), home.as_deref())
+        }
+    }
 }
 
 /// The reload the `caddy/reload` node performs: the rendered text and where the TLS files it
 /// names are in the project (read when the reload runs).
 pub fn job(registry: &Registry, paths: &ProjectPaths) -> Result<CaddyJob, String> {
-    let (model, text) = render(registry);
+    let (model, text) = render(registry, paths);
     let ingress_host = model.global.ingress_host.clone().ok_or_else(|| {
         "services have a `hostname` but the registry has no `caddy.ingress_host`".to_string()
     })?;
-    let dir = paths.registry_dir();
-    let home = std::env::var_os("HOME").map(PathBuf::from);
     let files = model
         .files
         .iter()
-        .map(|f| {
-            // The PKI store is in the project directory, the rest relative to the registry.
-            let local = match f.local.strip_prefix(".portoser/") {
-                Some(rest) => paths.dir.join(".portoser").join(rest),
-                None => portoser_registry::local_path(&f.local, &dir, home.as_deref()),
-            };
-            (local, f.remote.clone(), f.private)
-        })
+        .map(|f| (local_file(&f.local, paths), f.remote.clone(), f.private))
         .collect();
     Ok(CaddyJob {
         ingress_host,
@@ -62,7 +85,7 @@ pub fn annotate(plan: &mut Plan, registry: &Registry, paths: &ProjectPaths) {
     let Some(node) = plan.nodes.iter_mut().find(|n| n.kind == NodeKind::Caddy) else {
         return;
     };
-    let (model, text) = render(registry);
+    let (model, text) = render(registry, paths);
     let applied = portoser_caddy::read_applied(&applied_path(paths));
     let old = applied.as_deref().unwrap_or_default();
     let diff = portoser_caddy::unified(old, &text, APPLIED_PATH, "rendered");

@@ -122,3 +122,38 @@ fn render_refuses_a_registry_with_errors() {
     assert!(text(&o.stderr).contains("E0150"), "{}", text(&o.stderr));
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn a_replaced_certificate_file_changes_the_caddyfile_and_reloads_caddy() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_files = format!(
+        "{REGISTRY}  docs:\n    current_host: a\n    deployment_type: local\n    \
+         command: ./docs\n    hostname: docs.example.lan\n    port: 8100\n    \
+         tls_cert: certs/docs.crt\n    tls_key: certs/docs.key\n"
+    );
+    std::fs::write(dir.path().join("registry.yml"), with_files).unwrap();
+    std::fs::create_dir_all(dir.path().join("certs")).unwrap();
+    std::fs::write(dir.path().join("certs/docs.crt"), "cert v1").unwrap();
+    std::fs::write(dir.path().join("certs/docs.key"), "key v1").unwrap();
+    let first = text(&portoser(dir.path(), &["caddy", "render"]).stdout);
+    assert!(
+        first.contains("# /etc/caddy/portoser-tls/docs.crt: sha256:"),
+        "{first}"
+    );
+    let applied = dir.path().join(".portoser/caddy/Caddyfile.applied");
+    std::fs::create_dir_all(applied.parent().unwrap()).unwrap();
+    std::fs::write(&applied, &first).unwrap();
+    // The state records nothing here, so plan creates everything; the point is the diff.
+    std::fs::write(dir.path().join("certs/docs.crt"), "cert v2").unwrap();
+    let diff = portoser(dir.path(), &["caddy", "diff", "--exit-code"]);
+    assert_eq!(diff.status.code(), Some(2));
+    let diff = text(&diff.stdout);
+    assert!(
+        diff.contains("-# /etc/caddy/portoser-tls/docs.crt: sha256:"),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("docs.key: sha256"),
+        "only the changed file: {diff}"
+    );
+}

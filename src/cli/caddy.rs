@@ -43,7 +43,7 @@ pub fn run(paths: &ProjectPaths, cmd: &CaddyCommand, out: &Output) -> Exit {
     };
     match cmd {
         CaddyCommand::Render => {
-            out.stdout_raw(crate::caddy::render(&registry).1.as_bytes());
+            out.stdout_raw(crate::caddy::render(&registry, paths).1.as_bytes());
             Exit::Ok
         }
         CaddyCommand::Diff {
@@ -72,7 +72,7 @@ fn diff(
     connect: &ConnectArgs,
     out: &Output,
 ) -> Exit {
-    let (model, text) = crate::caddy::render(registry);
+    let (model, text) = crate::caddy::render(registry, paths);
     let (old, name) = if host {
         match host_file(paths, registry, &model, connect) {
             Ok(old) => (old, model.global.caddyfile_path.clone()),

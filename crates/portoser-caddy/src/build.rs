@@ -199,6 +199,7 @@ fn tls(service: &Service, dir: &str, files: &mut Vec<LocalFile>) -> (Tls, Option
             local: local.to_string(),
             remote: remote.clone(),
             private,
+            digest: None,
         });
         remote
     };

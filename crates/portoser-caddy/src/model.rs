@@ -89,4 +89,8 @@ pub struct LocalFile {
     pub remote: String,
     /// A private key gets 0600, certificates 0644.
     pub private: bool,
+    /// A short digest of a certificate's content, set by the caller that reads it (never for
+    /// a key): rendered as a comment, so a replaced certificate changes the Caddyfile and the
+    /// plan reloads Caddy.
+    pub digest: Option<String>,
 }
