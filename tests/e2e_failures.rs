@@ -190,7 +190,9 @@ fn docker_daemon_stopped_hosts_check_and_trust() {
         daemon: "dockerd",
         host: "h1",
     };
-    let (a, said) = apply_fails(&p, &[]);
+    // Without the healing loop, which would start the daemon through the host's
+    // `docker_start` (tests/e2e_heal.rs covers that).
+    let (a, said) = apply_fails(&p, &["--no-auto-heal"]);
     eprintln!("docker daemon stopped:\n{said}");
     assert_says(
         &said,

@@ -631,3 +631,91 @@ fn parent(dir: &str, n: usize) -> String {
     }
     p.display().to_string()
 }
+
+/// A local service serving `r<round>/who-<round>`: an instance of another round answers 404
+/// there, so its health check tells a leftover instance from the new one.
+fn versioned(name: &str, host: &str, port: u16, round: u32) -> String {
+    format!(
+        "  {name}:\n    deployment_type: local\n    current_host: {host}\n    \
+         command: mkdir -p r{round} && echo {name} > r{round}/who-{round} && exec python3 -m http.server {port} --bind 0.0.0.0 --directory r{round}\n    \
+         port: {port}\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{port}/who-{round}\", interval: 1s, retries: 4}}\n"
+    )
+}
+
+/// The service's supervisor dies (SIGKILL) and its run directory is lost: its child, the
+/// instance itself, runs on unsupervised and holds the port.
+fn crash(bed: &Bed, host: &str, service: &str) {
+    let run = format!("{}/.portoser/run/{service}", base(host));
+    ssh(
+        bed,
+        host,
+        &format!("kill -KILL $(cat {run}/pid) && rm -rf {run}"),
+    );
+}
+
+#[test]
+fn stale_process_of_a_crashed_instance_is_stopped_and_the_new_one_starts() {
+    let Some(bed) = bed("stale_process") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let port = 24671;
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: vec![("h3", port)],
+    };
+    p.write("playbooks/policy.pbk", "allow destructive for hps\n");
+    p.set_services(&versioned("hps", "h3", port, 0));
+    p.apply(&[]).ok();
+    let mut runs = Vec::new();
+    for round in 1..=2 {
+        crash(&bed, "h3", "hps");
+        let stale = ssh(&bed, "h3", &format!("ss -H -ltnp sport = :{port}"));
+        assert!(
+            stale.contains("python3"),
+            "the crashed instance holds the port: {stale}"
+        );
+        p.set_services(&versioned("hps", "h3", port, round));
+        let a = p.apply(&[]);
+        a.ok();
+        let h = heals(&a);
+        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
+        assert_eq!(h[0]["kind"], "stale_process");
+        assert_eq!(h[0]["outcome"], "fixed");
+        assert!(
+            h[0]["actions"]
+                .to_string()
+                .contains("stop_process(host: h3"),
+            "{}",
+            h[0]
+        );
+        let text = learned(&p, "stale_instance__hps");
+        if round == 1 {
+            assert_eq!(h[0]["rule"], "stale_instance");
+            assert_eq!(counters(&text), (1, 1, 0), "{text}");
+        } else {
+            assert_eq!(h[0]["rule"], "stale_instance__hps");
+            assert_eq!(h[0]["origin"], "learned");
+            assert_eq!(counters(&text), (2, 2, 0), "{text}");
+        }
+        // The new instance serves, under its supervisor.
+        let pid = ssh(
+            &bed,
+            "h3",
+            &format!("cat {}/.portoser/run/hps/pid", base("h3")),
+        );
+        assert!(!pid.is_empty(), "supervised again");
+        let heal = h[0].clone();
+        runs.push((a, heal));
+    }
+    let (first, second) = (&runs[0], &runs[1]);
+    report_times(
+        "stale process",
+        (&first.0, &first.1),
+        (&second.0, &second.1),
+        true,
+        true,
+    );
+}

@@ -19,6 +19,10 @@ pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> St
         words.push_str(&log_tail(service, observer).await.to_ascii_lowercase());
     }
     if words.contains("address already in use") || words.contains("port is already allocated") {
+        // Held by a crashed instance of this very service, or by someone else?
+        if observer.stale_instance(service).await != Value::Absent {
+            return "stale_process".into();
+        }
         return "port_in_use".into();
     }
     let base = f.kind.as_str();
@@ -55,6 +59,11 @@ pub async fn classify(f: &NodeFailure, service: &str, observer: &Observer) -> St
             .await
         && p.service.as_deref() != Some(service)
     {
+        let own_dir = info.deploy_dir.trim_end_matches('/');
+        if !p.cwd.is_empty() && p.cwd.trim_end_matches('/') == own_dir {
+            // This service's code, unsupervised: a crashed instance's leftover.
+            return "stale_process".into();
+        }
         return "port_in_use".into();
     }
     for dep in &info.dependencies {

@@ -79,6 +79,7 @@ pub const OBSERVABLE: &[&str] = &[
     "running",
     "healthy",
     "unhealthy_dependency",
+    "stale_instance",
     "reachable",
     "deploy_dir",
     "services_on",

@@ -63,6 +63,7 @@ impl Observer {
             ("running", [service]) => Value::Bool(self.running(service).await),
             ("healthy", [service]) => Value::Bool(self.healthy(service).await),
             ("unhealthy_dependency", [service]) => self.unhealthy_dependency(service).await,
+            ("stale_instance", [service]) => self.stale_instance(service).await,
             ("reachable", [host]) => {
                 let probe = Script::from(Cmd::new("true"));
                 Value::Bool(self.stdout(host, probe).await.is_some())
@@ -113,6 +114,7 @@ impl Observer {
                 command: String::new(),
                 user: "(another user)".into(),
                 service: None,
+                cwd: String::new(),
             });
         };
         self.process(host, pid).await
@@ -132,12 +134,20 @@ impl Observer {
         let name = words.next().unwrap_or("").to_string();
         let command = words.collect::<Vec<_>>().join(" ");
         let service = self.service_of_group(host, pgid).await;
+        let readlink = Cmd::new("readlink").arg(format!("/proc/{pid}/cwd"));
+        let cwd = self
+            .stdout(host, Script::from(readlink))
+            .await
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         Value::Process(Process {
             pid,
             name,
             command,
             user,
             service,
+            cwd,
         })
     }
 
@@ -199,6 +209,27 @@ impl Observer {
         portoser_engine::health::check_once(&t, spec, &health.probe)
             .await
             .is_ok()
+    }
+
+    /// The process holding the service's port that runs from its deploy directory but that
+    /// no live supervisor of the service owns: a crashed instance's leftover.
+    pub async fn stale_instance(&self, service: &str) -> Value {
+        let Some(info) = self.world.service(service).cloned() else {
+            return Value::Absent;
+        };
+        let Some(port) = info.port else {
+            return Value::Absent;
+        };
+        match self.port_owner(&info.host, &port.to_string()).await {
+            Value::Process(p)
+                if p.service.is_none()
+                    && !p.cwd.is_empty()
+                    && p.cwd.trim_end_matches('/') == info.deploy_dir.trim_end_matches('/') =>
+            {
+                Value::Process(p)
+            }
+            _ => Value::Absent,
+        }
     }
 
     async fn unhealthy_dependency(&self, service: &str) -> Value {

@@ -12,6 +12,8 @@ pub struct Process {
     /// The registry service it belongs to, when portoser knows it (its supervisor's process
     /// group, its systemd unit).
     pub service: Option<String>,
+    /// Its working directory, when readable (not a field of the language's `Process`).
+    pub cwd: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -72,6 +72,7 @@ fn owner(service: Option<&str>) -> Value {
         command: "python3 -m http.server 8000".into(),
         user: "deploy".into(),
         service: service.map(str::to_string),
+        cwd: String::new(),
     })
 }
 

@@ -64,6 +64,12 @@ pub const FACTS: &[Builtin] = &[
         "the pid recorded in the service's pid file, absent when there is no pid file",
     ),
     fact(
+        "stale_instance",
+        &[req("service", "Service")],
+        "Option<Process>",
+        "a process of the service that nothing supervises (its crashed instance's) holding the service's port, if any",
+    ),
+    fact(
         "running",
         &[req("service", "Service")],
         "Bool",

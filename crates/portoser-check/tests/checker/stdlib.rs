@@ -23,6 +23,7 @@ fn stdlib_rules_are_the_healing_loop() {
         [
             "port_conflict",
             "stale_process",
+            "stale_instance",
             "docker_down",
             "disk_pressure",
             "dependency_unhealthy",
@@ -37,7 +38,10 @@ fn stdlib_rules_are_the_healing_loop() {
         .filter(|r| r.destructive)
         .map(|r| r.name.as_str())
         .collect();
-    assert_eq!(destructive, ["port_conflict", "disk_pressure"]);
+    assert_eq!(
+        destructive,
+        ["port_conflict", "stale_instance", "disk_pressure"]
+    );
     assert!(run.checked.rules.iter().all(|r| !r.learned));
 }
 
