@@ -525,7 +525,17 @@ impl<R: NodeRunner> NodeRunner for Healing<R> {
         }
         match result {
             // Attempts exhausted (or cancelled) with the failure standing: recover now.
-            Err(f) if f.recovery.is_none() => Err(self.inner.recover(node, f).await),
+            Err(f) if f.recovery.is_none() => {
+                let f = if attempt > 0 {
+                    f.with_note(format!(
+                        "healing: gave up after {attempt} attempt(s) (at most {} per node)",
+                        h.options.max_attempts
+                    ))
+                } else {
+                    f
+                };
+                Err(self.inner.recover(node, f).await)
+            }
             Ok(mut out) if !healed.is_empty() => {
                 let mut message = healed.join("; ");
                 if let Some(m) = out.message.take() {

@@ -1,0 +1,113 @@
+//! The loop's bounds with a scripted node runner (the test bed tests, tests/e2e_heal.rs, run
+//! the real thing): attempts per node, the circuit breaker per (service, host), the failure
+//! that stands (with a note) when healing gives up, and `--no-auto-heal` (no attempts).
+
+use portoser_diag::{Diagnostics, FileId};
+use portoser_exec::fake::FakeRunner;
+use portoser_exec::{CancelToken, NodeRunner};
+use portoser_heal::{HealOptions, HealOutcome, Healer, Healing, Observer, Policy, World, rules};
+use portoser_plan::{Action, Node, NodeKind};
+use portoser_transport::{FakeTransport, Pool, Transport};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A project rule that retries every failed command: it never fixes anything here.
+const RETRY_ALWAYS: &str =
+    "rule retry_it {\n  on any failed\n  when failure.kind == command_failed\n  do { retry }\n}\n";
+
+fn healer(max_attempts: u32) -> Arc<Healer> {
+    let mut d = Diagnostics::new();
+    let file = portoser_syntax::parse_text(RETRY_ALWAYS, FileId(0), &mut d);
+    assert!(!d.has_errors());
+    let rules = rules::collect([("playbooks/retry.pbk", RETRY_ALWAYS, &file)]);
+    let pool = Pool::from_transports(vec![(
+        "h1".to_string(),
+        Transport::Fake(FakeTransport::new("h1")),
+    )]);
+    let observer = Observer::new(pool, Arc::new(World::default()));
+    let options = HealOptions {
+        max_attempts,
+        breaker: 3,
+    };
+    Arc::new(Healer::new(observer, rules, Policy::default(), options))
+}
+
+fn node(id: &str) -> Node {
+    Node {
+        id: id.to_string(),
+        service: Some("api".into()),
+        host: "h1".into(),
+        kind: NodeKind::Deploy,
+        action: Action::Create,
+        reasons: Vec::new(),
+        depends_on: Vec::new(),
+        steps: Vec::new(),
+    }
+}
+
+fn runs(fake: &FakeRunner, id: &str) -> usize {
+    fake.calls().iter().filter(|c| c.node == id).count()
+}
+
+#[tokio::test]
+async fn attempts_are_bounded_per_node_and_the_breaker_opens_per_service_and_host() {
+    let fake = Arc::new(
+        FakeRunner::new(Duration::ZERO)
+            .fail("api/deploy", Duration::ZERO, "exit 3")
+            .fail("api/deploy-2", Duration::ZERO, "exit 3"),
+    );
+    let h = healer(2);
+    let runner = Healing::new(Arc::clone(&fake), Arc::clone(&h));
+    let cancel = CancelToken::new();
+
+    let err = runner
+        .run(&node("api/deploy"), &cancel)
+        .await
+        .expect_err("still failing");
+    assert_eq!(
+        runs(&fake, "api/deploy"),
+        3,
+        "the first run and two retries"
+    );
+    assert!(
+        err.notes
+            .iter()
+            .any(|n| n.contains("gave up after 2 attempt(s)")),
+        "{err:?}"
+    );
+    let records = h.records();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.outcome == HealOutcome::Failed));
+    assert_eq!(
+        records.iter().map(|r| r.attempt).collect::<Vec<_>>(),
+        [1, 2]
+    );
+
+    // A third failed heal of api on h1 opens the breaker; the next failure is not healed.
+    let err = runner
+        .run(&node("api/deploy-2"), &cancel)
+        .await
+        .expect_err("failing");
+    assert_eq!(
+        runs(&fake, "api/deploy-2"),
+        2,
+        "one retry, then the breaker is open"
+    );
+    assert!(
+        err.notes.iter().any(|n| n.contains("circuit breaker open")),
+        "{err:?}"
+    );
+    let outcomes: Vec<HealOutcome> = h.records().iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes.last(), Some(&HealOutcome::BreakerOpen));
+}
+
+#[tokio::test]
+async fn no_auto_heal_runs_the_node_once_and_records_nothing() {
+    let fake = Arc::new(FakeRunner::new(Duration::ZERO).fail("api/deploy", Duration::ZERO, "x"));
+    let h = healer(0);
+    let runner = Healing::new(Arc::clone(&fake), Arc::clone(&h));
+    let err = runner.run(&node("api/deploy"), &CancelToken::new()).await;
+    assert!(err.is_err());
+    assert_eq!(runs(&fake, "api/deploy"), 1);
+    assert!(h.records().is_empty());
+}
