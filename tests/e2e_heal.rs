@@ -137,6 +137,18 @@ fn port_conflict_a_foreign_listener_is_stopped_and_the_learned_rule_does_it_agai
     let text = learned(&p, "port_conflict__hp1");
     assert_eq!(counters(&text), (1, 1, 0), "{text}");
     assert!(text.contains("when service.name == \"hp1\""), "{text}");
+    // The run's history holds the heal: rule, outcome, actions.
+    let run_id = first.report.as_ref().expect("report")["run_id"].to_string();
+    let shown = p.run(&["history", "show", &run_id]);
+    for needle in [
+        "heals:",
+        "hp1/health",
+        "port_conflict (stdlib)",
+        "fixed",
+        "stop_process",
+    ] {
+        assert!(shown.stdout.contains(needle), "{needle}:\n{}", shown.all());
+    }
 
     // The service's own instance on its port is never a conflict: make it unhealthy (its
     // `who` is gone) and diagnose: no rule, and the instance still runs.

@@ -400,3 +400,49 @@ pub fn learn(paths: &ProjectPaths, cmd: &LearnCommand, out: &Output) -> Exit {
         }
     }
 }
+
+/// The heals of run `id`, for `history show` (empty when none).
+pub(super) fn run_heals_text(db: Option<&StateDb>, id: i64) -> String {
+    let rows = db.and_then(|d| d.heals_of_run(id).ok()).unwrap_or_default();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("heals:");
+    for h in rows {
+        let rule = h.rule.as_deref().unwrap_or("no rule");
+        let origin = h.origin.as_deref().unwrap_or("-");
+        let preflight = if h.attempt == 0 { ", preflight" } else { "" };
+        text.push_str(&format!(
+            "\n  {}  {}  {rule} ({origin}{preflight})  {}  {} ms",
+            h.node, h.kind, h.outcome, h.duration_ms
+        ));
+        let actions: Vec<String> = serde_json::from_str::<serde_json::Value>(&h.actions_json)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a["action"].as_str().map(str::to_string))
+            .collect();
+        if !actions.is_empty() {
+            text.push_str(&format!("\n    {}", actions.join("; ")));
+        }
+    }
+    text
+}
+
+/// The heals of run `id` as JSON, for `history show --format json`.
+pub(super) fn run_heals_json(db: Option<&StateDb>, id: i64) -> serde_json::Value {
+    let rows = db.and_then(|d| d.heals_of_run(id).ok()).unwrap_or_default();
+    rows.iter()
+        .map(|h| {
+            serde_json::json!({
+                "node": h.node, "service": h.service, "host": h.host, "kind": h.kind,
+                "rule": h.rule, "origin": h.origin, "outcome": h.outcome, "attempt": h.attempt,
+                "duration_ms": h.duration_ms, "diagnose_ms": h.diagnose_ms,
+                "fingerprint": h.fingerprint,
+                "facts": serde_json::from_str::<serde_json::Value>(&h.facts_json).unwrap_or_default(),
+                "actions": serde_json::from_str::<serde_json::Value>(&h.actions_json).unwrap_or_default(),
+            })
+        })
+        .collect()
+}

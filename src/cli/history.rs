@@ -102,9 +102,16 @@ fn show(db: Option<&StateDb>, id: i64, format: HistoryFormat, out: &Output) -> E
             let (path, total) = detail.critical_path();
             v["nodes"] = detail.nodes.iter().map(node_json).collect();
             v["critical_path"] = json!({ "nodes": path, "total_ms": total });
+            v["heals"] = super::heal::run_heals_json(db, id);
             out.stdout(&v.to_string());
         }
-        HistoryFormat::Human => out.stdout(&detail_text(&detail)),
+        HistoryFormat::Human => {
+            out.stdout(&detail_text(&detail));
+            let heals = super::heal::run_heals_text(db, id);
+            if !heals.is_empty() {
+                out.stdout(&heals);
+            }
+        }
     }
     Exit::Ok
 }

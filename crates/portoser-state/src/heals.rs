@@ -64,6 +64,14 @@ impl StateDb {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The heals of one run, in the order they happened.
+    pub fn heals_of_run(&self, run_id: i64) -> Result<Vec<HealRow>, StateError> {
+        let mut rows = self.heals(None, None, usize::MAX >> 1)?;
+        rows.retain(|h| h.run_id == Some(run_id));
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// The newest heals first, optionally of one service or rule.
     pub fn heals(
         &self,
