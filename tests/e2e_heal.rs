@@ -423,6 +423,39 @@ fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys(
         let heal = h[0].clone();
         runs.push((a, heal));
     }
+    // By hand: the dependency goes down under a running dependent. `diagnose` names the
+    // learned rule and acts on nothing; `heal` starts the dependency; counters go up.
+    assert_eq!(p.run(&["stop", "hd-db"]).code, 0);
+    let d = p.run(&["diagnose", "hd-app"]);
+    assert_eq!(d.code, 0, "{}", d.all());
+    assert!(
+        d.stdout
+            .contains("rule: dependency_unhealthy__hd_app (learned)"),
+        "{}",
+        d.all()
+    );
+    assert!(d.stdout.contains("let dep = hd-db"), "{}", d.all());
+    assert!(
+        wait_http(&ip("h1"), db, 1).is_none(),
+        "diagnose started hd-db"
+    );
+    let healed = p.run(&["heal", "hd-app"]);
+    assert_eq!(healed.code, 0, "{}", healed.all());
+    assert!(
+        wait_http(&ip("h1"), db, 10).is_some(),
+        "hd-db answers again"
+    );
+    assert_eq!(
+        counters(&learned(&p, "dependency_unhealthy__hd_app")),
+        (3, 3, 0)
+    );
+    let stats = p.run(&["learn", "stats"]);
+    assert!(
+        stats.stdout.contains("dependency_unhealthy__hd_app"),
+        "{}",
+        stats.all()
+    );
+
     let (first, second) = (&runs[0], &runs[1]);
     report_times(
         "dependency unhealthy",
