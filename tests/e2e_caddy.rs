@@ -192,44 +192,65 @@ fn caddy_routes_enforces_mtls_moves_without_failures_and_keeps_a_rejected_config
     // Move cwa h2 → h3 with requests running the whole time.
     let out = p.run(&["registry", "move-service", "cwa", "--to", "h3"]);
     assert_eq!(out.code, 0, "{}", out.all());
+    // Four clients in a loop, each with its own log (each one's requests are sequential, so
+    // within a log no answer from h2 may follow one from h3).
     let stop = Arc::new(AtomicBool::new(false));
-    let loop_ing = ing.clone();
-    let stop2 = stop.clone();
-    let requests = std::thread::spawn(move || {
-        let t0 = Instant::now();
-        let mut log = Vec::new();
-        while !stop2.load(Ordering::Relaxed) {
-            let (code, body) = loop_ing.get("cwa.caddy.test", "/who", &[]);
-            log.push((t0.elapsed(), code, body));
-        }
-        log
-    });
+    let t0 = Instant::now();
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (ing, stop) = (ing.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut log = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let (code, body) = ing.get("cwa.caddy.test", "/who", &[]);
+                    log.push((t0.elapsed(), code, body));
+                }
+                log
+            })
+        })
+        .collect();
     std::thread::sleep(Duration::from_millis(500));
     let moved = p.apply(&[]);
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::Relaxed);
     moved.ok();
-    let log = requests.join().unwrap();
-    let failed: Vec<_> = log.iter().filter(|(_, c, _)| *c != 200).collect();
-    let first_new = log.iter().position(|(_, _, b)| b == "cwa@h3\n");
-    let last_old = log.iter().rposition(|(_, _, b)| b == "cwa@h2\n");
+    let logs: Vec<Vec<(Duration, u16, String)>> =
+        clients.into_iter().map(|c| c.join().unwrap()).collect();
+    let all: Vec<_> = logs.iter().flatten().collect();
+    let failed: Vec<_> = all.iter().filter(|(_, c, _)| *c != 200).collect();
+    let last_old = all
+        .iter()
+        .filter(|(_, _, b)| b == "cwa@h2\n")
+        .map(|(t, _, _)| *t)
+        .max();
+    let first_new = all
+        .iter()
+        .filter(|(_, _, b)| b == "cwa@h3\n")
+        .map(|(t, _, _)| *t)
+        .min();
+    let reload =
+        moved.elapsed("caddy/reload", "succeeded") - moved.elapsed("caddy/reload", "started");
     eprintln!(
-        "caddy move: {} requests, {} failed; last answer from h2 at {:?}, first from h3 at {:?}; \
-         caddy/reload took {} ms",
-        log.len(),
+        "caddy move: {} requests from 4 clients, {} failed; last answer from h2 at {last_old:?}, \
+         first from h3 at {first_new:?} (since the clients started); caddy/reload took {reload} ms",
+        all.len(),
         failed.len(),
-        last_old.map(|i| log[i].0),
-        first_new.map(|i| log[i].0),
-        moved.elapsed("caddy/reload", "succeeded") - moved.elapsed("caddy/reload", "started"),
     );
     assert!(
         failed.is_empty(),
         "failed requests during the move: {failed:?}"
     );
-    let (Some(first_new), Some(last_old)) = (first_new, last_old) else {
-        panic!("traffic did not switch: {log:?}");
-    };
-    assert!(last_old < first_new, "answers from h2 after h3: {log:?}");
+    assert!(
+        first_new.is_some() && last_old.is_some(),
+        "traffic did not switch: {logs:?}"
+    );
+    for log in &logs {
+        let first_new = log.iter().position(|(_, _, b)| b == "cwa@h3\n");
+        let last_old = log.iter().rposition(|(_, _, b)| b == "cwa@h2\n");
+        if let (Some(new), Some(old)) = (first_new, last_old) {
+            assert!(old < new, "answers from h2 after h3: {log:?}");
+        }
+    }
     assert_eq!(who("cwa.caddy.test", &[]), (200, "cwa@h3\n".to_string()));
 
     // A CA file Caddy cannot parse: the node fails with Caddy's words, the old config serves.
