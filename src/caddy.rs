@@ -89,6 +89,13 @@ pub fn annotate(plan: &mut Plan, registry: &Registry, paths: &ProjectPaths) {
     let applied = portoser_caddy::read_applied(&applied_path(paths));
     let old = applied.as_deref().unwrap_or_default();
     let diff = portoser_caddy::unified(old, &text, APPLIED_PATH, "rendered");
+    if model.global.ingress_host.is_none() {
+        node.reasons.push(
+            "the registry has no `caddy.ingress_host`: this reload fails until a `caddy:` \
+             block names the host Caddy runs on (docs/caddy.md)"
+                .to_string(),
+        );
+    }
     if node.action == Action::NoOp {
         if applied.is_none() || diff.is_empty() {
             return;
