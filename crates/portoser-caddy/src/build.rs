@@ -161,7 +161,29 @@ fn health(registry: &Registry, service: &Service) -> Option<HealthCheck> {
         interval,
         timeout,
         status: block.and_then(|h| h.expect_status).map(|s| s.value),
+        body: block
+            .and_then(|h| h.expect_body.as_ref())
+            .map(|b| regex_escape(&b.value)),
     })
+}
+
+/// `expect_body` is plain text ("the body contains it"); Caddy's `health_body` is a Go regular
+/// expression: every metacharacter is escaped so the text matches itself. A quote and a
+/// backslash become `\x22` and `\x5c`, which the Caddyfile lexer passes through unchanged.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str(r"\x22"),
+            '\\' => out.push_str(r"\x5c"),
+            c if r".+*?()|[]{}^$".contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn caddy_duration(d: Duration) -> String {
@@ -257,6 +279,17 @@ mod tests {
         assert_eq!(s("http://h:1/a?b=c#x"), ("/a?b=c".into(), Some(1)));
         assert_eq!(s("http://[::1]/x"), ("/x".into(), None));
         assert_eq!(split_url("ftp://h/x"), None);
+    }
+
+    #[test]
+    fn expected_bodies_match_themselves() {
+        assert_eq!(regex_escape("ok"), "ok");
+        assert_eq!(
+            regex_escape(r#"{"status":"up"}"#),
+            r"\{\x22status\x22:\x22up\x22\}"
+        );
+        assert_eq!(regex_escape(r"a\b"), r"a\x5cb");
+        assert_eq!(regex_escape("a.b*c"), r"a\.b\*c");
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct HealthCheck {
     pub interval: Option<String>,
     pub timeout: Option<String>,
     pub status: Option<u16>,
+    /// `expect_body` as Caddy's `health_body` regular expression (the text, escaped).
+    pub body: Option<String>,
 }
 
 /// A service with a hostname that the HTTP proxy leaves out.

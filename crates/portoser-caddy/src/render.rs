@@ -112,6 +112,9 @@ fn health(h: &HealthCheck, out: &mut String) {
     if let Some(s) = h.status {
         line(out, 2, &["health_status", &s.to_string()]);
     }
+    if let Some(b) = &h.body {
+        line(out, 2, &["health_body", b]);
+    }
 }
 
 fn line(out: &mut String, depth: usize, tokens: &[&str]) {
@@ -140,7 +143,9 @@ fn indent(out: &mut String, depth: usize) {
 }
 
 /// One Caddyfile token: quoted when it holds anything the lexer would split on or treat as
-/// syntax, so a value from the registry stays one argument.
+/// syntax, so a value from the registry stays one argument. Inside quotes Caddy's lexer
+/// unescapes only `\"`: a backslash stays as written (`caddy adapt` catches the one case this
+/// cannot express, a backslash right before a quote or at the end).
 pub fn token(text: &str) -> String {
     let plain = !text.is_empty()
         && !text.starts_with('#')
@@ -153,10 +158,7 @@ pub fn token(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
+            '"' => out.push_str("\\\""),
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -174,6 +176,7 @@ mod tests {
         assert_eq!(token("/etc/caddy/a.crt"), "/etc/caddy/a.crt");
         assert_eq!(token("/a b"), "\"/a b\"");
         assert_eq!(token("a\"b"), "\"a\\\"b\"");
+        assert_eq!(token("\\{x y\\}"), "\"\\{x y\\}\"");
         assert_eq!(token("{x}"), "\"{x}\"");
         assert_eq!(token("#x"), "\"#x\"");
         assert_eq!(token(""), "\"\"");

@@ -90,6 +90,12 @@ fn real_caddy_finds_it_formatted_and_valid() {
         Some("require_and_verify"),
         "{json}"
     );
+    // `expect_body` reaches Caddy as a regular expression matching the text itself.
+    let adapted = json.to_string();
+    assert!(
+        adapted.contains(r#""expect_body":"\\{\\x22status\\x22: \\x22up\\x22\\}""#),
+        "{adapted}"
+    );
     // A broken Caddyfile is refused: the check can fail.
     text.push_str("broken.example.lan {\n\tno_such_directive\n}\n");
     std::fs::write(&file, &text).unwrap();
