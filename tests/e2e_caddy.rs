@@ -377,3 +377,49 @@ fn text_of(o: &Out) -> String {
     assert_eq!(o.code, 0, "{}", o.all());
     o.stdout.clone()
 }
+
+/// A service that serves HTTPS itself (`tls: auto`, its certificate from the project CA):
+/// Caddy proxies to it over HTTPS, checking its certificate against the project CA and the
+/// site's name, and its active health check speaks HTTPS too.
+#[test]
+fn caddy_proxies_to_an_https_upstream_checked_against_the_project_ca() {
+    let test = "caddy_proxies_to_an_https_upstream_checked_against_the_project_ca";
+    let Some(bed) = bed(test) else { return };
+    let Some(ing) = ingress(test) else { return };
+    let p = Project::new(&bed);
+    let serve = "import http.server as h, ssl; \
+                 s = h.HTTPServer((''0.0.0.0'', 24621), h.SimpleHTTPRequestHandler); \
+                 c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); \
+                 c.load_cert_chain(''tls/server.crt'', ''tls/server.key''); \
+                 s.socket = c.wrap_socket(s.socket, server_side=True); s.serve_forever()";
+    let service = format!(
+        "  cws:\n    deployment_type: local\n    current_host: h2\n    \
+         command: 'echo cws@$(hostname) > who && exec python3 -c \"{serve}\"'\n    \
+         port: 24621\n    hostname: cws.caddy.test\n    tls: auto\n    \
+         health: {{type: http, endpoint: \"https://127.0.0.1:24621/who\", interval: 1s, retries: 10}}\n"
+    );
+    set(&p, &ing, &service);
+    let init = p.run(&["certs", "init-ca"]);
+    assert_eq!(init.code, 0, "{}", init.all());
+    let rendered = text_of(&p.run(&["caddy", "render"]));
+    assert!(
+        rendered.contains(&format!("reverse_proxy https://{}:24621 {{", ip("h2"))),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("tls_server_name cws.caddy.test"),
+        "{rendered}"
+    );
+    p.apply(&[]).ok();
+    let project_ca = Ingress {
+        cacert: Some(p.path().join(".portoser/pki/ca.crt").display().to_string()),
+        ..ing.clone()
+    };
+    let t0 = Instant::now();
+    let mut got = project_ca.get("cws.caddy.test", "/who", &[]);
+    while got.0 != 200 && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(200));
+        got = project_ca.get("cws.caddy.test", "/who", &[]);
+    }
+    assert_eq!(got, (200, "cws@h2\n".to_string()));
+}
