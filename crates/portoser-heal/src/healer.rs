@@ -203,7 +203,7 @@ impl Healer {
         let failure = Failure {
             kind: record.kind.clone(),
             message: f.message.clone(),
-            exit_status: None,
+            exit_status: exit_status(&f.message),
             step: node.to_string(),
             event: event.to_string(),
         };
@@ -415,5 +415,30 @@ impl Healer {
             self.count_failure(&record.service, &record.host);
         }
         self.records.lock().expect("lock").push(record);
+    }
+}
+
+/// `(exit 3)` in a failure's message (how the executor reports a command's status).
+fn exit_status(message: &str) -> Option<i64> {
+    let at = message.find("(exit ")?;
+    let digits: String = message[at + 6..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exit_status_is_read_from_the_message() {
+        assert_eq!(
+            super::exit_status("`uv sync` failed on `h1` (exit 3)"),
+            Some(3)
+        );
+        assert_eq!(
+            super::exit_status("`x` failed on `h1` (exit a signal)"),
+            None
+        );
     }
 }

@@ -106,18 +106,44 @@ impl Observer {
         if out.trim().is_empty() {
             return Value::Absent;
         }
-        // A listener whose process we may not see (another user's) is still a listener.
+        // A listener whose process we may not see (another user's: docker-proxy, root) is
+        // still a listener; a published container port says which compose project holds it.
         let Some(pid) = parse_ss_pid(&out) else {
+            let (name, service) = self.container_on(host, port).await.unwrap_or_default();
             return Value::Process(Process {
                 pid: 0,
-                name: "(hidden)".into(),
+                name: if name.is_empty() {
+                    "(hidden)".into()
+                } else {
+                    name
+                },
                 command: String::new(),
                 user: "(another user)".into(),
-                service: None,
+                service,
                 cwd: String::new(),
             });
         };
         self.process(host, pid).await
+    }
+
+    /// The container publishing `port` on `host`, and the service whose compose project
+    /// (`portoser-<service>`) it belongs to.
+    async fn container_on(&self, host: &str, port: u16) -> Option<(String, Option<String>)> {
+        let ps = Cmd::new("docker")
+            .args(["ps", "--filter"])
+            .arg(format!("publish={port}"))
+            .args([
+                "--format",
+                "{{.Names}}\t{{.Label \"com.docker.compose.project\"}}",
+            ]);
+        let out = self.stdout(host, Script::from(ps)).await?;
+        let line = out.lines().next()?;
+        let (name, project) = line.split_once('\t').unwrap_or((line, ""));
+        let service = project
+            .strip_prefix("portoser-")
+            .filter(|s| self.world.services.contains_key(*s))
+            .map(str::to_string);
+        Some((name.to_string(), service))
     }
 
     /// `ps` of one pid, and the local service whose supervisor leads its process group.
