@@ -137,6 +137,10 @@ fn port_conflict_a_foreign_listener_is_stopped_and_the_learned_rule_does_it_agai
     let text = learned(&p, "port_conflict__hp1");
     assert_eq!(counters(&text), (1, 1, 0), "{text}");
     assert!(text.contains("when service.name == \"hp1\""), "{text}");
+    // Written as `portoser fmt` writes it, and it checks.
+    let fmt = p.run(&["fmt", "--check", "playbooks/learned/port_conflict__hp1.pbk"]);
+    assert_eq!(fmt.code, 0, "{}", fmt.all());
+    assert_eq!(p.run(&["check"]).code, 0);
     // The run's history holds the heal: rule, outcome, actions.
     let run_id = first.report.as_ref().expect("report")["run_id"].to_string();
     let shown = p.run(&["history", "show", &run_id]);
