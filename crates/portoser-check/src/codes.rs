@@ -42,6 +42,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error("E0331", "`deployment_type` names no engine of the project"),
     CodeInfo::error("E0332", "malformed `engine` block"),
     CodeInfo::error("E0333", "engine step not known at check time"),
+    CodeInfo::error("E0350", "secret the service does not declare"),
     CodeInfo::warning("W0301", "rule shadowed by an identical earlier rule"),
     CodeInfo::warning("W0302", "unused `let`"),
     CodeInfo::warning("W0303", "statement that never runs"),

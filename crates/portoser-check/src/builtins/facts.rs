@@ -109,6 +109,6 @@ pub const FACTS: &[Builtin] = &[
         "secret",
         &[req("service", "Service"), req("name", "Str")],
         "Secret",
-        "a secret of the service from Vault; it can be passed on but never printed or compared",
+        "a secret the service declares under `secrets:` (by variable name; E0350), from Vault; it can be passed on but never printed or compared",
     ),
 ];

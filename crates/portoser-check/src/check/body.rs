@@ -110,6 +110,11 @@ impl<'c, 'r> Body<'c, 'r> {
         None
     }
 
+    /// Whether `name` is a variable in scope (without marking it used).
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.scopes.iter().flatten().any(|v| v.name == name)
+    }
+
     /// An ambient name (`service`, `failure` ...) visible in this kind of body.
     pub fn ambient(&self, name: &str) -> Option<Ty> {
         AMBIENT

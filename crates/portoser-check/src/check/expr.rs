@@ -174,7 +174,10 @@ impl Body<'_, '_> {
     fn value_call(&mut self, call: &portoser_syntax::ast::Call, span: Span) -> Ty {
         let name = call.callee.name.as_str();
         if let Some(fact) = builtins::fact(name) {
-            self.args(fact, call, span);
+            let slots = self.args(fact, call, span);
+            if fact.name == "secret" {
+                self.declared_secret(&slots);
+            }
             return Ty::parse(fact.result).unwrap_or(Ty::Unknown);
         }
         if let Some(action) = builtins::action(name) {

@@ -13,6 +13,7 @@ mod items;
 mod policy;
 pub(crate) mod print;
 mod reach;
+mod secrets;
 mod stmt;
 
 use crate::Checked;

@@ -49,13 +49,13 @@ const CASES: &[(&str, &str, &str)] = &[
     ("E0312", "playbook p() { notify(restart(api)) }", "restart"),
     (
         "E0313",
-        "playbook p() { log(secret(api, \"db\")) }",
-        "secret(api, \"db\")",
+        "playbook p() { log(secret(api, \"DB_PASSWORD\")) }",
+        "secret(api, \"DB_PASSWORD\")",
     ),
     (
         "E0313",
-        "playbook p() { if secret(api, \"a\") == secret(api, \"b\") { log(\"x\") } }",
-        "secret(api, \"a\")",
+        "playbook p() { if secret(api, \"DB_PASSWORD\") == secret(api, \"API_KEY\") { log(\"x\") } }",
+        "secret(api, \"DB_PASSWORD\")",
     ),
     (
         "E0314",
@@ -145,6 +145,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "E0332",
         "engine binary { deploy { log(\"x\") } stop { log(\"x\") } }",
         "binary",
+    ),
+    (
+        "E0350",
+        "playbook p() { let _db = secret(api, \"DB_PASWORD\") }",
+        "\"DB_PASWORD\"",
+    ),
+    (
+        "E0350",
+        "playbook p() { let _t = secret(name: \"TOKEN\", service: worker) }",
+        "\"TOKEN\"",
     ),
     ("W0302", "playbook p() { let x = 1 log(\"x\") }", "x"),
     (

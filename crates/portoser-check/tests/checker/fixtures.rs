@@ -89,7 +89,9 @@ fn examples(doc: &str) -> Option<(String, String)> {
 
 #[test]
 fn doc_examples_show_the_code_and_its_fix() {
-    let registry = registry_of_fixture(&root().join("tests/fixtures/errors/E0301"));
+    // E0313's registry: `api` on `h1`, declaring the secret `DB_PASSWORD` (E0313's and
+    // E0350's examples use it).
+    let registry = registry_of_fixture(&root().join("tests/fixtures/errors/E0313"));
     let mut failures = Vec::new();
     for code in our_codes() {
         let doc = std::fs::read_to_string(root().join(format!("docs/errors/{code}.md")))

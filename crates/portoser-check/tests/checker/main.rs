@@ -6,6 +6,7 @@ mod codes;
 mod engines;
 mod files;
 mod fixtures;
+mod secrets;
 mod snapshots;
 mod speed;
 mod stdlib;

@@ -5,7 +5,7 @@ use portoser_check::{Checked, check, stdlib};
 use portoser_diag::{
     Diagnostic, Diagnostics, FileId, Origin, RenderOptions, SourceMap, Span, Spanned, render_all,
 };
-use portoser_registry::{Defaults, Engine, Host, Registry, Service};
+use portoser_registry::{Defaults, Engine, Host, Registry, SecretRef, Service};
 
 fn s(text: &str) -> Spanned<String> {
     Spanned::new(text.to_string(), Span::default())
@@ -53,12 +53,30 @@ pub fn registry_of(hosts: Vec<Host>, services: Vec<Service>) -> Registry {
     }
 }
 
-/// pi1, pi2, pi3; api (local), worker (native), postgres (docker), web (docker).
+/// `service` with `secrets:` mapping each variable to `apps/NAME#variable`.
+pub fn with_secrets(mut svc: Service, variables: &[&str]) -> Service {
+    for v in variables {
+        let reference = SecretRef {
+            path: format!("apps/{}", svc.name.value),
+            key: v.to_lowercase(),
+            version: None,
+        };
+        svc.secrets
+            .push((s(v), Spanned::new(reference, Span::default())));
+    }
+    svc
+}
+
+/// pi1, pi2, pi3; api (local, secrets `DB_PASSWORD` and `API_KEY`), worker (native),
+/// postgres (docker), web (docker).
 pub fn registry() -> Registry {
     registry_of(
         vec![host("pi1"), host("pi2"), host("pi3")],
         vec![
-            service("api", "pi1", Engine::Local),
+            with_secrets(
+                service("api", "pi1", Engine::Local),
+                &["DB_PASSWORD", "API_KEY"],
+            ),
             service("worker", "pi2", Engine::Native),
             service("postgres", "pi3", Engine::Docker),
             service("web", "pi3", Engine::Docker),
