@@ -44,7 +44,7 @@ done
 for i in $(seq "$n"); do
   conf $((23901 + i % 2)) | curl -s -o /dev/null -X POST -H 'Content-Type: text/caddyfile' \
     --data-binary @- "http://$admin/load"
-  sleep 0.2
+  sleep "${PAUSE:-0.2}"
 done
 touch "$d/stop"; sleep 6
 printf '%s reloads: %s answered, %s without an HTTP answer\n' "$n" \
