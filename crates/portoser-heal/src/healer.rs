@@ -411,7 +411,9 @@ impl Healer {
 
     pub(crate) fn push(&self, mut record: HealRecord, t0: Instant) {
         record.took = t0.elapsed();
-        if record.outcome != HealOutcome::Fixed && record.rule.is_some() {
+        // Only actions that ran and did not fix count: a remedy for a person (an SSH login
+        // refused) is not a failed heal, and must keep being shown.
+        if record.outcome == HealOutcome::Failed && record.rule.is_some() {
             self.count_failure(&record.service, &record.host);
         }
         self.records.lock().expect("lock").push(record);

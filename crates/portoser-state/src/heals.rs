@@ -151,7 +151,7 @@ impl StateDb {
             .conn
             .prepare(
                 "SELECT service, host, COUNT(*) FROM heals WHERE at_ms >= ?1 AND rule IS NOT NULL \
-                 AND outcome != 'fixed' GROUP BY service, host",
+                 AND outcome = 'failed' GROUP BY service, host",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
