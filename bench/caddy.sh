@@ -23,7 +23,7 @@ else
     s=$(date +%s%N); "$bin" caddy render -C "$dir" >/dev/null; e=$(date +%s%N)
     times+=($(( (e - s) / 1000 )))
   done
-  sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+  mapfile -t sorted < <(printf '%s\n' "${times[@]}" | sort -n)
   printf 'caddy render: best %d.%03d ms, median %d.%03d ms, worst %d.%03d ms (50 runs)\n' \
     $((sorted[0] / 1000)) $((sorted[0] % 1000)) $((sorted[25] / 1000)) $((sorted[25] % 1000)) \
     $((sorted[49] / 1000)) $((sorted[49] % 1000))
