@@ -86,7 +86,7 @@ impl Drop for Cleanup<'_> {
                 host,
                 &format!(
                     "for p in $(ss -H -ltnp sport = :{port} | grep -o 'pid=[0-9]*' | cut -d= -f2); \
-                     do kill $p; done; true"
+                     do kill $p; done; rm -rf /tmp/foreign-{port}; true"
                 ),
             );
         }
