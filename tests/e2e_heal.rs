@@ -768,3 +768,84 @@ fn stale_process_of_a_crashed_instance_is_stopped_and_the_new_one_starts() {
         true,
     );
 }
+
+/// A root process listening on `port` in `host`'s network namespace: the SSH user sees the
+/// listener but not its pid, so no rule can stop it. Ended (by pid) on drop.
+struct RootListener(std::process::Child);
+
+impl RootListener {
+    fn start(host: &str, port: u16) -> RootListener {
+        let ns = format!("ptb-{host}");
+        let child = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns, "python3", "-m", "http.server"])
+            .arg(port.to_string())
+            .current_dir("/tmp")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("root listener");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        RootListener(child)
+    }
+}
+
+impl Drop for RootListener {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_learned_rule_that_keeps_failing_is_disabled_in_its_file() {
+    let Some(bed) = bed("learned_rule_disabled") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let port = 24681;
+    let _cleanup = Cleanup {
+        bed: &bed,
+        project: &p,
+        ports: vec![("h2", port)],
+    };
+    p.write("playbooks/policy.pbk", "allow destructive for hpx\n");
+    p.set_services(&web("hpx", "h2", port, ""));
+    foreign_listener(&bed, "h2", port);
+    p.apply(&[]).ok();
+    assert_eq!(counters(&learned(&p, "port_conflict__hpx")), (1, 1, 0));
+
+    // Now the port is taken by a process the rule cannot stop (root's, pid hidden).
+    assert_eq!(p.run(&["stop", "hpx"]).code, 0);
+    let _root = RootListener::start("h2", port);
+    for round in 1..=2 {
+        p.set_services(&web(
+            "hpx",
+            "h2",
+            port,
+            &format!("    env: {{ROUND: \"{round}\"}}\n"),
+        ));
+        let a = p.apply(&[]);
+        // Healing gives up, then on_failure (rollback, for an update) runs: exit 5 or 1.
+        assert_ne!(a.out.code, 0, "{}", a.out.all());
+        assert!(a.out.stderr.contains("healing:"), "{}", a.out.all());
+    }
+    let text = learned(&p, "port_conflict__hpx");
+    let (seen, fixed, failed) = counters(&text);
+    assert_eq!(fixed, 1, "{text}");
+    assert!(failed >= 3 && seen == fixed + failed, "{text}");
+    assert!(
+        text.contains("@disabled(\"failed"),
+        "disabled, visibly in its file:\n{text}"
+    );
+    let list = p.run(&["learn", "list"]);
+    assert!(list.stdout.contains("disabled: failed"), "{}", list.all());
+    // The circuit breaker for hpx on h2 is open now: the next run does not heal.
+    p.set_services(&web("hpx", "h2", port, "    env: {ROUND: \"3\"}\n"));
+    let a = p.apply(&[]);
+    assert_ne!(a.out.code, 0, "{}", a.out.all());
+    assert!(
+        a.out.stderr.contains("circuit breaker open"),
+        "{}",
+        a.out.all()
+    );
+}

@@ -315,6 +315,10 @@ impl Healer {
                 self.say(node, "give-up", msg);
                 HealOutcome::Remedy
             }
+            Verdict::Broken(why) => {
+                self.say(node, "give-up", why);
+                HealOutcome::Failed
+            }
             _ => HealOutcome::Failed,
         };
         record.took = t0.elapsed();
@@ -324,6 +328,9 @@ impl Healer {
     /// Before a deploy: a learned rule of the service that holds on evidence runs its
     /// actions now (see [`crate::preflight`]). The record says what it did.
     pub async fn preflight(&self, node: &str, service: &str, host: &str) -> Option<HealRecord> {
+        if self.breaker_open(service, host) {
+            return None;
+        }
         let t0 = Instant::now();
         let d = crate::preflight::preflight(&self.rules, service, node, &self.observer).await?;
         let rule = self.rules.iter().find(|r| r.name == d.rule)?;
@@ -367,7 +374,8 @@ impl Healer {
                 ),
             );
         }
-        let ok = !matches!(verdict, Verdict::Fail(_)) && solver.actions.iter().all(|a| a.ok);
+        let ok = !matches!(verdict, Verdict::Fail(_) | Verdict::Broken(_))
+            && solver.actions.iter().all(|a| a.ok);
         let base = rule
             .name
             .split("__")

@@ -75,7 +75,12 @@ impl<R: NodeRunner> NodeRunner for Healing<R> {
             if verdict != Verdict::Retry || record.actions.iter().any(|a| !a.ok) {
                 let note = match (&record.rule, &record.remedy) {
                     (_, Some(remedy)) => format!("healing: {remedy}"),
-                    (Some(rule), None) => format!("healing: rule `{rule}` did not fix it"),
+                    (Some(rule), None) => match record.actions.iter().find(|a| !a.ok) {
+                        Some(a) => {
+                            format!("healing: rule `{rule}`: {} failed: {}", a.line, a.detail)
+                        }
+                        None => format!("healing: rule `{rule}` did not fix it"),
+                    },
                     (None, None) if record.outcome == HealOutcome::BreakerOpen => {
                         "healing: circuit breaker open".to_string()
                     }

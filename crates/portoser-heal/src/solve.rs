@@ -25,6 +25,8 @@ pub enum Verdict {
     Rollback,
     /// `fail("...")`: stop healing; the message is the remedy for a person.
     Fail(String),
+    /// An action failed or was refused (the reason): the failure stays.
+    Broken(String),
     /// The body ended without a terminal action: the failure stays.
     Done,
 }
@@ -83,7 +85,7 @@ impl<'a> Solver<'a> {
         match Box::pin(self.block(&body)).await {
             Ok(Some(v)) => v,
             Ok(None) => Verdict::Done,
-            Err(why) => Verdict::Fail(why),
+            Err(why) => Verdict::Broken(why),
         }
     }
 
