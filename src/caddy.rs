@@ -77,8 +77,9 @@ pub fn job(registry: &Registry, paths: &ProjectPaths) -> Result<CaddyJob, String
     })
 }
 
-/// Shows the Caddyfile change in the `caddy/reload` node (as reasons: every renderer shows
-/// them), the services left out of the proxy, and turns a no-op reload into an update when
+/// Shows the Caddyfile change in the `caddy/reload` node (a reason line, and the unified
+/// diff as the node's `diff`, which every renderer shows as a block), the services left out
+/// of the proxy, and turns a no-op reload into an update when
 /// the rendered Caddyfile differs from the applied one (a changed health check moves no
 /// route but still needs a reload).
 pub fn annotate(plan: &mut Plan, registry: &Registry, paths: &ProjectPaths) {
@@ -101,7 +102,6 @@ pub fn annotate(plan: &mut Plan, registry: &Registry, paths: &ProjectPaths) {
             return;
         }
         node.action = Action::Update;
-        node.reasons.push("Caddyfile changed".to_string());
     }
     for s in &model.skipped {
         node.reasons.push(format!(
@@ -112,18 +112,17 @@ pub fn annotate(plan: &mut Plan, registry: &Registry, paths: &ProjectPaths) {
     if diff.is_empty() {
         return;
     }
-    let lines: Vec<&str> = diff.lines().collect();
     node.reasons.push(match applied {
-        Some(_) => format!("Caddyfile diff against {APPLIED_PATH}:"),
-        None => "Caddyfile diff (nothing loaded by portoser yet):".to_string(),
+        Some(_) => format!("Caddyfile changed (diff against {APPLIED_PATH})"),
+        None => "Caddyfile new: no Caddyfile loaded by portoser yet".to_string(),
     });
-    for line in lines.iter().take(PLAN_DIFF_LINES) {
-        node.reasons.push(format!("  {line}"));
-    }
+    let lines: Vec<&str> = diff.lines().collect();
+    let mut shown = lines[..lines.len().min(PLAN_DIFF_LINES)].join("\n");
     if lines.len() > PLAN_DIFF_LINES {
-        node.reasons.push(format!(
-            "  … {} more lines: `portoser caddy diff`",
+        shown.push_str(&format!(
+            "\n… {} more lines: `portoser caddy diff`",
             lines.len() - PLAN_DIFF_LINES
         ));
     }
+    node.diff = Some(shown);
 }

@@ -77,10 +77,10 @@ fn render_diff_and_plan_show_the_caddyfile_and_its_changes() {
     let plan = text(&portoser(dir.path(), &["plan"]).stdout);
     assert!(plan.contains("caddy/reload  create"), "{plan}");
     assert!(
-        plan.contains("Caddyfile diff (nothing loaded by portoser yet):"),
+        plan.contains("Caddyfile new: no Caddyfile loaded by portoser yet"),
         "{plan}"
     );
-    assert!(plan.contains("  +web.example.lan {"), "{plan}");
+    assert!(plan.contains("        +web.example.lan {"), "{plan}");
     assert!(
         plan.contains("not proxied: db.example.lan (service db): TCP-only"),
         "{plan}"

@@ -79,6 +79,7 @@ async fn runs_on_the_fake_transport_with_one_quoted_argument() {
         reasons: Vec::new(),
         depends_on: Vec::new(),
         steps: Vec::new(),
+        diff: None,
     };
     let cancel = CancelToken::new();
     let out = runner.run(&node("api/after-deploy"), &cancel).await;

@@ -46,6 +46,7 @@ fn node_of(service: &str, kind: NodeKind) -> Node {
         reasons: Vec::new(),
         depends_on: Vec::new(),
         steps: vec!["run on h1 \"echo hi\"".into()],
+        diff: None,
     }
 }
 

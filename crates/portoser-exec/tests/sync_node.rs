@@ -20,6 +20,7 @@ fn sync_node(service: &str) -> Node {
         reasons: Vec::new(),
         depends_on: Vec::new(),
         steps: Vec::new(),
+        diff: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn node(id: &str) -> Node {
         reasons: Vec::new(),
         depends_on: Vec::new(),
         steps: Vec::new(),
+        diff: None,
     }
 }
 

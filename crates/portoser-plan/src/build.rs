@@ -293,6 +293,7 @@ impl Builder {
             reasons: why.clone(),
             depends_on: Vec::new(),
             steps: Vec::new(),
+            diff: None,
         };
         let hook_nodes = |b: &mut Builder, timing: Timing, event: &str| -> Vec<usize> {
             let label = match timing {
@@ -389,6 +390,7 @@ impl Builder {
                 reasons: vec!["removed from the registry".to_string()],
                 depends_on: Vec::new(),
                 steps: Vec::new(),
+                diff: None,
             });
             // An unfinished migration left an instance on its old host too.
             let stale = applied

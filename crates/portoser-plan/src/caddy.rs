@@ -96,6 +96,7 @@ pub(crate) fn add_reload(
         reasons,
         depends_on: Vec::new(),
         steps: Vec::new(),
+        diff: None,
     });
     for p in planned {
         if p.config.hostname.is_some() {

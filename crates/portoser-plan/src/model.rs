@@ -177,6 +177,10 @@ pub struct Node {
     /// Hook steps (hook nodes only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<String>,
+    /// The configuration change as a unified diff (the Caddy node's Caddyfile): shown as a
+    /// block of its own by every renderer, never folded into the reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 /// The per-service view of the plan: one entry per service in the registry or the state.

@@ -26,6 +26,7 @@ pub fn node(id: &str, host: &str, deps: &[&str]) -> Node {
         reasons: Vec::new(),
         depends_on: deps.iter().map(|d| d.to_string()).collect(),
         steps: Vec::new(),
+        diff: None,
     }
 }
 

@@ -26,6 +26,16 @@ fn action_color(action: Action) -> &'static str {
     }
 }
 
+/// `+` lines green, `-` lines red, hunk headers cyan, the rest plain.
+fn diff_color(line: &str) -> &'static str {
+    match line.chars().next() {
+        Some('+') if !line.starts_with("+++") => "32",
+        Some('-') if !line.starts_with("---") => "31",
+        Some('@') => "36",
+        _ => "0",
+    }
+}
+
 /// One entry to print under a host: a service change or the Caddy reload.
 pub(crate) struct Item<'a> {
     pub title: String,
@@ -33,6 +43,8 @@ pub(crate) struct Item<'a> {
     pub note: Option<String>,
     pub reasons: &'a [String],
     pub steps: Vec<&'a str>,
+    /// A configuration diff (the Caddy node's Caddyfile).
+    pub diff: Option<&'a str>,
 }
 
 /// Changed services and the Caddy node, grouped by host (hosts sorted, plan order inside).
@@ -53,6 +65,7 @@ pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
             note: change.previous_host.as_ref().map(|h| format!("from {h}")),
             reasons: &change.reasons,
             steps: steps.remove(change.service.as_str()).unwrap_or_default(),
+            diff: None,
         };
         hosts.entry(change.host.as_str()).or_default().push(item);
     }
@@ -67,6 +80,7 @@ pub(crate) fn by_host(plan: &Plan) -> BTreeMap<&str, Vec<Item<'_>>> {
             note: None,
             reasons: &node.reasons,
             steps: Vec::new(),
+            diff: node.diff.as_deref(),
         });
     }
     hosts
@@ -97,6 +111,9 @@ pub fn human(plan: &Plan, color: bool) -> String {
             }
             if !item.steps.is_empty() {
                 let _ = writeln!(out, "      steps: {}", item.steps.join(" → "));
+            }
+            for line in item.diff.into_iter().flat_map(str::lines) {
+                let _ = writeln!(out, "        {}", paint(line, diff_color(line), color));
             }
         }
     }

@@ -43,6 +43,17 @@ fn code(text: &str) -> String {
     format!("{fence} {text} {fence}")
 }
 
+/// A node's configuration diff, collapsed, in a `diff` code block whose fence is longer than
+/// any run of backticks inside (nothing in a code block is a mention or HTML).
+fn diff_block(title: &str, diff: &str) -> String {
+    let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!(
+        "\n<details><summary>{} diff</summary>\n\n{fence}diff\n{diff}\n{fence}\n\n</details>\n",
+        cell(title)
+    )
+}
+
 /// `Plan: 6 to create on 3 hosts; 2 unchanged.`: only the counts that are not zero.
 fn summary_line(summary: &Summary, hosts: usize) -> String {
     let parts: Vec<String> = [
@@ -96,6 +107,10 @@ pub fn markdown(plan: &Plan) -> String {
                 cell(&item.reasons.join("; "))
             );
         }
+        let diffs: String = items
+            .iter()
+            .filter_map(|item| Some(diff_block(&item.title, item.diff?)))
+            .collect();
         if items.len() > COLLAPSE_AFTER {
             let _ = write!(
                 out,
@@ -106,6 +121,7 @@ pub fn markdown(plan: &Plan) -> String {
         } else {
             let _ = write!(out, "\n### {}\n\n{table}", cell(host));
         }
+        out.push_str(&diffs);
     }
     let unchanged: Vec<String> = plan
         .changes
@@ -137,6 +153,16 @@ mod tests {
         assert_eq!(code("web"), "`web`");
         assert_eq!(code("a`b|c"), "`` a`b\\|c ``");
         assert_eq!(code("x``y"), "``` x``y ```");
+    }
+
+    #[test]
+    fn a_diff_block_cannot_be_closed_from_inside() {
+        let block = diff_block("caddy/reload", "+a ```` b\n-c");
+        assert!(
+            block.contains("`````diff\n+a ```` b\n-c\n`````\n"),
+            "{block}"
+        );
+        assert!(block.contains("<summary>caddy/reload diff</summary>"));
     }
 
     #[test]
