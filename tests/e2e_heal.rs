@@ -52,6 +52,50 @@ fn counters(text: &str) -> (u64, u64, u64) {
     (get("seen"), get("fixed"), get("failed"))
 }
 
+/// One occurrence of a fault: the apply that met it, its one heal and the learned rule's file.
+struct Round {
+    apply: Apply,
+    heal: Value,
+    learned: String,
+}
+
+/// A fault every test meets twice: the first time a stdlib `rule` heals it, the second time
+/// the rule learned from that (`learned`, e.g. `port_conflict__hp1`).
+struct Fault<'a> {
+    project: &'a Project,
+    kind: &'static str,
+    rule: &'static str,
+    learned: &'static str,
+}
+
+impl Fault<'_> {
+    /// Applies with the fault injected and checks what every healed occurrence shows: the
+    /// deploy succeeds, exactly one heal of this kind fixed it, by the stdlib rule in round 1
+    /// and the learned rule after, whose file counts `round` times seen and fixed.
+    fn apply(&self, round: u64) -> Round {
+        let apply = self.project.apply(&[]);
+        apply.ok();
+        let h = heals(&apply);
+        assert_eq!(h.len(), 1, "one heal, round {round}:\n{}", apply.out.all());
+        let heal = h[0].clone();
+        assert_eq!(heal["kind"], self.kind, "{heal}");
+        assert_eq!(heal["outcome"], "fixed", "{heal}");
+        if round == 1 {
+            assert_eq!(heal["rule"], self.rule, "{heal}");
+        } else {
+            assert_eq!(heal["rule"], self.learned, "{heal}");
+            assert_eq!(heal["origin"], "learned", "{heal}");
+        }
+        let learned = learned(self.project, self.learned);
+        assert_eq!(counters(&learned), (round, round, 0), "{learned}");
+        Round {
+            apply,
+            heal,
+            learned,
+        }
+    }
+}
+
 /// A process of the SSH user (not of any service) listening on `port` of `host`.
 fn foreign_listener(bed: &Bed, host: &str, port: u16) {
     ssh(
@@ -108,41 +152,39 @@ fn port_conflict_a_foreign_listener_is_stopped_and_the_learned_rule_does_it_agai
     p.write("playbooks/policy.pbk", "allow destructive for hp1\n");
     p.set_services(&web("hp1", "h1", port, ""));
     foreign_listener(&bed, "h1", port);
+    let fault = Fault {
+        project: &p,
+        kind: "port_in_use",
+        rule: "port_conflict",
+        learned: "port_conflict__hp1",
+    };
 
-    let first = p.apply(&[]);
-    first.ok();
-    let h = heals(&first);
-    assert_eq!(h.len(), 1, "one heal:\n{}", first.out.all());
-    assert_eq!(h[0]["kind"], "port_in_use");
-    assert_eq!(h[0]["rule"], "port_conflict");
-    assert_eq!(h[0]["origin"], "stdlib");
-    assert_eq!(h[0]["outcome"], "fixed");
+    let first = fault.apply(1);
+    let h = &first.heal;
+    assert_eq!(h["origin"], "stdlib");
     assert!(
-        h[0]["actions"][0].as_str().unwrap_or("").starts_with("log"),
-        "{}",
-        h[0]
+        h["actions"][0].as_str().unwrap_or("").starts_with("log"),
+        "{h}"
     );
     assert!(
-        h[0]["actions"][1]
+        h["actions"][1]
             .as_str()
             .unwrap_or("")
             .starts_with("stop_process"),
-        "{}",
-        h[0]
+        "{h}"
     );
     assert_eq!(
         wait_http(&ip("h1"), port, 10).map(|b| b.contains("Directory")),
         Some(true)
     );
-    let text = learned(&p, "port_conflict__hp1");
-    assert_eq!(counters(&text), (1, 1, 0), "{text}");
+    let text = &first.learned;
     assert!(text.contains("when service.name == \"hp1\""), "{text}");
     // Written as `portoser fmt` writes it, and it checks.
     let fmt = p.run(&["fmt", "--check", "playbooks/learned/port_conflict__hp1.pbk"]);
     assert_eq!(fmt.code, 0, "{}", fmt.all());
     assert_eq!(p.run(&["check"]).code, 0);
     // The run's history holds the heal: rule, outcome, actions.
-    let run_id = first.report.as_ref().expect("report")["run_id"].to_string();
+    let run_id = first.apply.report.as_ref().expect("report")["run_id"].to_string();
     let shown = p.run(&["history", "show", &run_id]);
     for needle in [
         "heals:",
@@ -171,26 +213,12 @@ fn port_conflict_a_foreign_listener_is_stopped_and_the_learned_rule_does_it_agai
     assert_eq!(p.run(&["stop", "hp1"]).code, 0);
     foreign_listener(&bed, "h1", port);
     p.set_services(&web("hp1", "h1", port, "    env: {ROUND: \"2\"}\n"));
-    let second = p.apply(&[]);
-    second.ok();
-    let h2 = heals(&second);
-    assert_eq!(h2.len(), 1, "{}", second.out.all());
-    assert_eq!(h2[0]["rule"], "port_conflict__hp1");
-    assert_eq!(h2[0]["origin"], "learned");
-    assert_eq!(h2[0]["outcome"], "fixed");
+    let second = fault.apply(2);
     assert_eq!(
-        h2[0]["node"], "hp1/deploy",
+        second.heal["node"], "hp1/deploy",
         "the learned rule acts before the deploy"
     );
-    let text = learned(&p, "port_conflict__hp1");
-    assert_eq!(counters(&text), (2, 2, 0), "{text}");
-    report_times(
-        "port conflict",
-        (&first, &h[0]),
-        (&second, &h2[0]),
-        true,
-        true,
-    );
+    report_times("port conflict", &first, &second, true, true);
     // An ordinary update while the service's own instance holds its port: the learned rule
     // must not act (its owner is the service itself), nothing is healed.
     p.set_services(&web("hp1", "h1", port, "    env: {ROUND: \"3\"}\n"));
@@ -217,16 +245,10 @@ fn run_ms(a: &Apply) -> u64 {
 /// Prints how long the run with the fault took the first time (generic diagnosis after the
 /// failure) and the second (the learned rule); with `preflight` the learned rule acted before
 /// the deploy, so the second run never waits for the failing health gate and must be faster.
-fn report_times(
-    fault: &str,
-    first: (&Apply, &Value),
-    second: (&Apply, &Value),
-    preflight: bool,
-    expect_faster: bool,
-) {
+fn report_times(fault: &str, first: &Round, second: &Round, preflight: bool, expect_faster: bool) {
     let ms = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
-    let (a1, h1) = first;
-    let (a2, h2) = second;
+    let (a1, h1) = (&first.apply, &first.heal);
+    let (a2, h2) = (&second.apply, &second.heal);
     eprintln!(
         "TIMING {fault}: first run {} ms (heal {} ms, diagnosis {} ms, generic rules); \
          second run {} ms (learned rule{}, heal {} ms, diagnosis {} ms)",
@@ -274,41 +296,26 @@ fn permission_denied_on_the_deploy_directory_is_fixed_and_learned() {
     p.set_services(&writer("hp2", "h2", port, ""));
     // A deploy directory the SSH user may not write (as after a `sudo mkdir` + chmod).
     ssh(&bed, "h2", &format!("mkdir -p {dir} && chmod 555 {dir}"));
+    let fault = Fault {
+        project: &p,
+        kind: "permission_denied",
+        rule: "ssh_permission",
+        learned: "ssh_permission__hp2",
+    };
 
-    let first = p.apply(&[]);
-    first.ok();
-    let h = heals(&first);
-    assert_eq!(h.len(), 1, "one heal:\n{}", first.out.all());
-    assert_eq!(h[0]["node"], "hp2/health");
-    assert_eq!(h[0]["kind"], "permission_denied");
-    assert_eq!(h[0]["rule"], "ssh_permission");
-    assert_eq!(h[0]["outcome"], "fixed");
+    let first = fault.apply(1);
+    assert_eq!(first.heal["node"], "hp2/health");
     assert_eq!(ssh(&bed, "h2", &format!("stat -c %a {dir}")), "755");
     assert!(wait_http(&ip("h2"), port, 10).is_some(), "hp2 answers");
-    let text = learned(&p, "ssh_permission__hp2");
-    assert_eq!(counters(&text), (1, 1, 0), "{text}");
 
     // Second occurrence: the directory read-only again, and a change to deploy.
     ssh(&bed, "h2", &format!("chmod 555 {dir}"));
     p.set_services(&writer("hp2", "h2", port, "    env: {ROUND: \"2\"}\n"));
-    let second = p.apply(&[]);
-    second.ok();
-    let h2 = heals(&second);
-    assert_eq!(h2.len(), 1, "{}", second.out.all());
-    assert_eq!(h2[0]["rule"], "ssh_permission__hp2");
-    assert_eq!(h2[0]["origin"], "learned");
-    assert_eq!(h2[0]["outcome"], "fixed");
-    assert_eq!(counters(&learned(&p, "ssh_permission__hp2")), (2, 2, 0));
+    let second = fault.apply(2);
     // A denied permission is only known from a failure: no preflight, the learned rule
     // matches the failure directly.
-    assert_eq!(h2[0]["node"], "hp2/health");
-    report_times(
-        "permission denied",
-        (&first, &h[0]),
-        (&second, &h2[0]),
-        false,
-        false,
-    );
+    assert_eq!(second.heal["node"], "hp2/health");
+    report_times("permission denied", &first, &second, false, false);
 }
 
 /// Puts the host's authorized_keys back when dropped.
@@ -393,39 +400,30 @@ fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys(
     };
     p.set_services(&services("0"));
     p.apply(&[]).ok();
+    let fault = Fault {
+        project: &p,
+        kind: "dependency_unhealthy",
+        rule: "dependency_unhealthy",
+        learned: "dependency_unhealthy__hd_app",
+    };
 
     let mut runs = Vec::new();
     for round in 1..=2 {
         // The dependency goes down; the dependent changes and is deployed.
         assert_eq!(p.run(&["stop", "hd-db"]).code, 0);
         p.set_services(&services(&round.to_string()));
-        let a = p.apply(&[]);
-        a.ok();
-        let h = heals(&a);
-        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
+        let r = fault.apply(round);
         let node = if round == 1 {
             "hd-app/health"
         } else {
             "hd-app/deploy"
         };
-        assert_eq!(h[0]["node"], node);
-        assert_eq!(h[0]["kind"], "dependency_unhealthy");
-        assert_eq!(h[0]["outcome"], "fixed");
-        let actions = h[0]["actions"].to_string();
+        assert_eq!(r.heal["node"], node);
+        let actions = r.heal["actions"].to_string();
         assert!(actions.contains("start(service: hd-db)"), "{actions}");
         assert!(actions.contains("wait_healthy(service: hd-db"), "{actions}");
-        let text = learned(&p, "dependency_unhealthy__hd_app");
-        if round == 1 {
-            assert_eq!(h[0]["rule"], "dependency_unhealthy");
-            assert_eq!(counters(&text), (1, 1, 0), "{text}");
-        } else {
-            assert_eq!(h[0]["rule"], "dependency_unhealthy__hd_app");
-            assert_eq!(h[0]["origin"], "learned");
-            assert_eq!(counters(&text), (2, 2, 0), "{text}");
-        }
         assert!(wait_http(&ip("h1"), db, 10).is_some(), "hd-db answers");
-        let heal = h[0].clone();
-        runs.push((a, heal));
+        runs.push(r);
     }
     // By hand: the dependency goes down under a running dependent. `diagnose` names the
     // learned rule and acts on nothing; `heal` starts the dependency; counters go up.
@@ -460,14 +458,7 @@ fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys(
         stats.all()
     );
 
-    let (first, second) = (&runs[0], &runs[1]);
-    report_times(
-        "dependency unhealthy",
-        (&first.0, &first.1),
-        (&second.0, &second.1),
-        true,
-        true,
-    );
+    report_times("dependency unhealthy", &runs[0], &runs[1], true, true);
 }
 
 /// The test bed registry with `docker_start` for every namespace host (write-out.sh writes it;
@@ -509,6 +500,12 @@ fn docker_down_is_started_and_the_deploy_succeeds() {
                docker_compose: hdk/docker-compose.yml\n    port: 24651\n    \
                health: {type: http, interval: 1s, retries: 10}\n";
     p.set_services(svc);
+    let fault = Fault {
+        project: &p,
+        kind: "docker_down",
+        rule: "docker_down",
+        learned: "docker_down__hdk",
+    };
     let mut runs = Vec::new();
     for round in 1..=2 {
         p.write(
@@ -516,39 +513,17 @@ fn docker_down_is_started_and_the_deploy_succeeds() {
             &busybox_compose(port, &format!("hdk round {round}")),
         );
         ctl(&bed, "stop", "dockerd", "h3");
-        let a = p.apply(&[]);
-        a.ok();
-        let h = heals(&a);
-        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
-        assert_eq!(h[0]["node"], "hdk/deploy");
-        assert_eq!(h[0]["kind"], "docker_down");
-        assert_eq!(h[0]["outcome"], "fixed");
-        let actions = h[0]["actions"].to_string();
+        let r = fault.apply(round);
+        assert_eq!(r.heal["node"], "hdk/deploy");
+        let actions = r.heal["actions"].to_string();
         assert!(actions.contains("start_docker(host: h3)"), "{actions}");
         assert!(actions.contains("wait_docker(host: h3"), "{actions}");
         let body = wait_http(&ip("h3"), port, 10).unwrap_or_default();
         assert!(body.contains(&format!("hdk round {round}")), "{body}");
-        let text = learned(&p, "docker_down__hdk");
-        if round == 1 {
-            assert_eq!(h[0]["rule"], "docker_down");
-            assert_eq!(counters(&text), (1, 1, 0), "{text}");
-        } else {
-            assert_eq!(h[0]["rule"], "docker_down__hdk");
-            assert_eq!(h[0]["origin"], "learned");
-            assert_eq!(counters(&text), (2, 2, 0), "{text}");
-        }
-        let heal = h[0].clone();
-        runs.push((a, heal));
+        runs.push(r);
     }
     // A stopped daemon fails the deploy at once: acting before it saves little time.
-    let (first, second) = (&runs[0], &runs[1]);
-    report_times(
-        "docker down",
-        (&first.0, &first.1),
-        (&second.0, &second.1),
-        true,
-        false,
-    );
+    report_times("docker down", &runs[0], &runs[1], true, false);
 }
 
 /// A small tmpfs over a deploy directory, mounted in the host's own mount namespace (the
@@ -615,6 +590,12 @@ fn disk_pressure_old_logs_are_removed_volumes_are_kept_and_the_deploy_succeeds()
     // A volume that must survive every heal: volumes hold data.
     ssh(&bed, "h2", "docker volume create hdp-keep >/dev/null");
     p.write("playbooks/policy.pbk", "allow destructive for hdp\n");
+    let fault = Fault {
+        project: &p,
+        kind: "disk_full",
+        rule: "disk_pressure",
+        learned: "disk_pressure__hdp",
+    };
     let mut runs = Vec::new();
     for round in 1..=2 {
         // Old rotated logs fill the deploy directory's filesystem.
@@ -632,13 +613,8 @@ fn disk_pressure_old_logs_are_removed_volumes_are_kept_and_the_deploy_succeeds()
             port,
             &format!("    env: {{ROUND: \"{round}\"}}\n"),
         ));
-        let a = p.apply(&[]);
-        a.ok();
-        let h = heals(&a);
-        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
-        assert_eq!(h[0]["kind"], "disk_full");
-        assert_eq!(h[0]["outcome"], "fixed");
-        let actions = h[0]["actions"].to_string();
+        let r = fault.apply(round);
+        let actions = r.heal["actions"].to_string();
         assert!(actions.contains("rotate_logs(service: hdp)"), "{actions}");
         assert!(!actions.contains("volumes: true"), "{actions}");
         assert_eq!(
@@ -649,26 +625,9 @@ fn disk_pressure_old_logs_are_removed_volumes_are_kept_and_the_deploy_succeeds()
             ssh(&bed, "h2", "docker volume ls -q -f name=hdp-keep"),
             "hdp-keep"
         );
-        let text = learned(&p, "disk_pressure__hdp");
-        if round == 1 {
-            assert_eq!(h[0]["rule"], "disk_pressure");
-            assert_eq!(counters(&text), (1, 1, 0), "{text}");
-        } else {
-            assert_eq!(h[0]["rule"], "disk_pressure__hdp");
-            assert_eq!(h[0]["origin"], "learned");
-            assert_eq!(counters(&text), (2, 2, 0), "{text}");
-        }
-        let heal = h[0].clone();
-        runs.push((a, heal));
+        runs.push(r);
     }
-    let (first, second) = (&runs[0], &runs[1]);
-    report_times(
-        "disk pressure",
-        (&first.0, &first.1),
-        (&second.0, &second.1),
-        true,
-        true,
-    );
+    report_times("disk pressure", &runs[0], &runs[1], true, true);
     ssh(&bed, "h2", "docker volume rm hdp-keep >/dev/null");
 }
 
@@ -683,7 +642,7 @@ fn parent(dir: &str, n: usize) -> String {
 
 /// A local service serving `r<round>/who-<round>`: an instance of another round answers 404
 /// there, so its health check tells a leftover instance from the new one.
-fn versioned(name: &str, host: &str, port: u16, round: u32) -> String {
+fn versioned(name: &str, host: &str, port: u16, round: u64) -> String {
     format!(
         "  {name}:\n    deployment_type: local\n    current_host: {host}\n    \
          command: mkdir -p r{round} && echo {name} > r{round}/who-{round} && exec python3 -m http.server {port} --bind 0.0.0.0 --directory r{round}\n    \
@@ -718,6 +677,12 @@ fn stale_process_of_a_crashed_instance_is_stopped_and_the_new_one_starts() {
     p.write("playbooks/policy.pbk", "allow destructive for hps\n");
     p.set_services(&versioned("hps", "h3", port, 0));
     p.apply(&[]).ok();
+    let fault = Fault {
+        project: &p,
+        kind: "stale_process",
+        rule: "stale_instance",
+        learned: "stale_instance__hps",
+    };
     let mut runs = Vec::new();
     for round in 1..=2 {
         crash(&bed, "h3", "hps");
@@ -727,28 +692,14 @@ fn stale_process_of_a_crashed_instance_is_stopped_and_the_new_one_starts() {
             "the crashed instance holds the port: {stale}"
         );
         p.set_services(&versioned("hps", "h3", port, round));
-        let a = p.apply(&[]);
-        a.ok();
-        let h = heals(&a);
-        assert_eq!(h.len(), 1, "round {round}:\n{}", a.out.all());
-        assert_eq!(h[0]["kind"], "stale_process");
-        assert_eq!(h[0]["outcome"], "fixed");
+        let r = fault.apply(round);
         assert!(
-            h[0]["actions"]
+            r.heal["actions"]
                 .to_string()
                 .contains("stop_process(host: h3"),
             "{}",
-            h[0]
+            r.heal
         );
-        let text = learned(&p, "stale_instance__hps");
-        if round == 1 {
-            assert_eq!(h[0]["rule"], "stale_instance");
-            assert_eq!(counters(&text), (1, 1, 0), "{text}");
-        } else {
-            assert_eq!(h[0]["rule"], "stale_instance__hps");
-            assert_eq!(h[0]["origin"], "learned");
-            assert_eq!(counters(&text), (2, 2, 0), "{text}");
-        }
         // The new instance serves, under its supervisor.
         let pid = ssh(
             &bed,
@@ -756,17 +707,9 @@ fn stale_process_of_a_crashed_instance_is_stopped_and_the_new_one_starts() {
             &format!("cat {}/.portoser/run/hps/pid", base("h3")),
         );
         assert!(!pid.is_empty(), "supervised again");
-        let heal = h[0].clone();
-        runs.push((a, heal));
+        runs.push(r);
     }
-    let (first, second) = (&runs[0], &runs[1]);
-    report_times(
-        "stale process",
-        (&first.0, &first.1),
-        (&second.0, &second.1),
-        true,
-        true,
-    );
+    report_times("stale process", &runs[0], &runs[1], true, true);
 }
 
 /// A root process listening on `port` in `host`'s network namespace: the SSH user sees the
@@ -811,8 +754,13 @@ fn a_learned_rule_that_keeps_failing_is_disabled_in_its_file() {
     p.write("playbooks/policy.pbk", "allow destructive for hpx\n");
     p.set_services(&web("hpx", "h2", port, ""));
     foreign_listener(&bed, "h2", port);
-    p.apply(&[]).ok();
-    assert_eq!(counters(&learned(&p, "port_conflict__hpx")), (1, 1, 0));
+    let fault = Fault {
+        project: &p,
+        kind: "port_in_use",
+        rule: "port_conflict",
+        learned: "port_conflict__hpx",
+    };
+    fault.apply(1);
 
     // Now the port is taken by a process the rule cannot stop (root's, pid hidden).
     assert_eq!(p.run(&["stop", "hpx"]).code, 0);
