@@ -10,6 +10,7 @@ mod codes;
 pub mod stdlib;
 pub mod steps;
 pub mod types;
+pub mod value;
 
 pub use check::imports::{imports, resolve_import};
 pub use codes::CODES;

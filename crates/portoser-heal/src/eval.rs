@@ -7,7 +7,7 @@
 use crate::facts::{FactCall, Facts};
 use crate::value::{Process, Value};
 use crate::world::{Failure, World};
-use portoser_syntax::ast::{BinaryOp, Expr, ExprKind, Literal, UnaryOp};
+use portoser_syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stop {
@@ -45,14 +45,14 @@ impl Scope<'_> {
 
     fn service_host(&self, name: &str) -> Eval<String> {
         self.world
-            .service(name)
+            .known_service(name)
             .map(|s| s.host.clone())
-            .ok_or_else(|| Stop::Error(format!("`{name}` is not a service of the registry")))
+            .map_err(Stop::Error)
     }
 
     pub fn eval(&self, e: &Expr) -> Eval<Value> {
         match &e.kind {
-            ExprKind::Literal(l) => Ok(literal(l)),
+            ExprKind::Literal(l) => Ok(Value::literal(l)),
             ExprKind::Paren(inner) => self.eval(inner),
             ExprKind::Name(n) => self.name(n),
             ExprKind::Field(base, field) => {
@@ -134,10 +134,7 @@ impl Scope<'_> {
     }
 
     fn service_field(&self, name: &str, field: &str) -> Eval<Value> {
-        let s = self
-            .world
-            .service(name)
-            .ok_or_else(|| Stop::Error(format!("`{name}` is not a service of the registry")))?;
+        let s = self.world.known_service(name).map_err(Stop::Error)?;
         Ok(match field {
             "name" => Value::Str(s.name.clone()),
             "host" => Value::Host(s.host.clone()),
@@ -158,10 +155,7 @@ impl Scope<'_> {
     }
 
     fn host_field(&self, name: &str, field: &str) -> Eval<Value> {
-        let h = self
-            .world
-            .host(name)
-            .ok_or_else(|| Stop::Error(format!("`{name}` is not a host of the registry")))?;
+        let h = self.world.known_host(name).map_err(Stop::Error)?;
         Ok(match field {
             "name" => Value::Str(h.name.clone()),
             "ip" => Value::Str(h.ip.clone()),
@@ -255,17 +249,6 @@ impl Scope<'_> {
     }
 }
 
-fn literal(l: &Literal) -> Value {
-    match l {
-        Literal::Bool(b) => Value::Bool(*b),
-        Literal::Int(n) => Value::Int(*n),
-        Literal::Str(s) => Value::Str(s.clone()),
-        Literal::Duration { millis, .. } => Value::Duration(*millis),
-        Literal::Size { bytes, .. } => Value::Size(*bytes),
-        Literal::Percent(p) => Value::Percent(*p),
-    }
-}
-
 fn process_field(p: &Process, field: &str) -> Value {
     match field {
         "pid" => Value::Int(p.pid),
@@ -278,7 +261,8 @@ fn process_field(p: &Process, field: &str) -> Value {
 }
 
 /// Equality as the language defines it: an absent value equals nothing; a service or host
-/// equals its name as a string.
+/// equals its name as a string. (The checker's constant folding is narrower on purpose and
+/// leaves to run time what it does not fold: see `binary` in `portoser_check`'s eval.)
 pub fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Absent, _) | (_, Value::Absent) => false,

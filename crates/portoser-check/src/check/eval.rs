@@ -7,9 +7,7 @@ use super::Cx;
 use super::print;
 use crate::builtins;
 use crate::steps::{Step, Value};
-use portoser_syntax::ast::{
-    BinaryOp, Block, Call, Expr, ExprKind, Literal, Stmt, StmtKind, UnaryOp,
-};
+use portoser_syntax::ast::{BinaryOp, Block, Call, Expr, ExprKind, Stmt, StmtKind, UnaryOp};
 
 /// Why an expression has no value at check time, and where.
 pub(crate) struct NotStatic {
@@ -168,7 +166,7 @@ impl<'c, 'r> Evaluator<'c, 'r> {
 
     pub fn expr(&mut self, e: &Expr) -> Eval<Value> {
         match &e.kind {
-            ExprKind::Literal(lit) => Ok(literal(lit)),
+            ExprKind::Literal(lit) => Ok(Value::literal(lit)),
             ExprKind::Name(n) => self.name(n, e),
             ExprKind::Field(base, field) => {
                 let base = self.expr(base)?;
@@ -325,17 +323,11 @@ fn run_time(field: &str, e: &Expr) -> NotStatic {
     )
 }
 
-fn literal(lit: &Literal) -> Value {
-    match lit {
-        Literal::Bool(b) => Value::Bool(*b),
-        Literal::Int(n) => Value::Int(*n),
-        Literal::Str(s) => Value::Str(s.clone()),
-        Literal::Duration { millis, .. } => Value::Duration(*millis),
-        Literal::Size { bytes, .. } => Value::Size(*bytes),
-        Literal::Percent(p) => Value::Percent(*p),
-    }
-}
-
+/// Folds an operator at check time. Deliberately not the heal loop's run-time operators
+/// (`portoser_heal::eval`, same [`Value`]s): what is not folded here (a string plus a
+/// non-string, sizes compared) is reported as not static rather than guessed, overflow is
+/// refused rather than wrapped, and `==` is structural (an absent value never gets here: it
+/// is refused where it is read).
 fn binary(op: BinaryOp, l: Value, r: Value) -> Option<Value> {
     use Value::*;
     Some(match (op, l, r) {
