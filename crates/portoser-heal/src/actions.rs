@@ -224,12 +224,7 @@ impl Solver<'_> {
     }
 
     async fn clean_pid_file(&self, service: &str) -> Result<String, String> {
-        let info = self
-            .observer
-            .world
-            .service(service)
-            .ok_or("unknown service")?
-            .clone();
+        let info = self.observer.world.known_service(service)?.clone();
         if let Value::Int(pid) = self.observer.pid_file(service).await {
             let alive = Cmd::new("test").arg("-d").arg(format!("/proc/{pid}"));
             if self
@@ -256,12 +251,7 @@ impl Solver<'_> {
     /// deploy directory, rotated or archived logs (`*.log.1`, `*.log.2.gz`, `*.log.gz`). The
     /// current `*.log` files stay; nothing else is touched.
     async fn rotate_logs(&self, service: &str) -> Result<String, String> {
-        let info = self
-            .observer
-            .world
-            .service(service)
-            .ok_or("unknown service")?
-            .clone();
+        let info = self.observer.world.known_service(service)?.clone();
         let Some(spec) = self.observer.spec(service) else {
             return Err("no spec".into());
         };

@@ -140,6 +140,15 @@ impl Healer {
         }
     }
 
+    /// One `solve` line per action run: what it was, what it did (or that it failed), how long.
+    fn say_actions(&self, node: &str, actions: &[ActionRun]) {
+        for a in actions {
+            let result = if a.ok { a.detail.as_str() } else { "FAILED" };
+            let line = format!("{} -> {result} ({}ms)", a.line, a.took.as_millis());
+            self.say(node, "solve", &line);
+        }
+    }
+
     fn breaker_open(&self, service: &str, host: &str) -> bool {
         let failures = self.failures.lock().expect("lock");
         failures
@@ -297,18 +306,7 @@ impl Healer {
         );
         let verdict = solver.run().await;
         record.actions = solver.actions;
-        for a in &record.actions {
-            self.say(
-                node,
-                "solve",
-                &format!(
-                    "{} -> {} ({}ms)",
-                    a.line,
-                    if a.ok { a.detail.as_str() } else { "FAILED" },
-                    a.took.as_millis()
-                ),
-            );
-        }
+        self.say_actions(node, &record.actions);
         record.outcome = match &verdict {
             Verdict::Fail(msg) => {
                 record.remedy = Some(msg.clone());
@@ -362,18 +360,7 @@ impl Healer {
             d.bindings.clone(),
         );
         let verdict = solver.run().await;
-        for a in &solver.actions {
-            self.say(
-                node,
-                "solve",
-                &format!(
-                    "{} -> {} ({}ms)",
-                    a.line,
-                    if a.ok { a.detail.as_str() } else { "FAILED" },
-                    a.took.as_millis()
-                ),
-            );
-        }
+        self.say_actions(node, &solver.actions);
         let ok = !matches!(verdict, Verdict::Fail(_) | Verdict::Broken(_))
             && solver.actions.iter().all(|a| a.ok);
         let base = rule
@@ -430,12 +417,7 @@ impl Healer {
 
 /// `(exit 3)` in a failure's message (how the executor reports a command's status).
 fn exit_status(message: &str) -> Option<i64> {
-    let at = message.find("(exit ")?;
-    let digits: String = message[at + 6..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
+    crate::observe::number_after(message, "(exit ")
 }
 
 #[cfg(test)]

@@ -275,8 +275,13 @@ impl Observer {
 
 /// `users:(("python3",pid=812,fd=3))` → 812.
 pub fn parse_ss_pid(out: &str) -> Option<i64> {
-    let at = out.find("pid=")?;
-    let digits: String = out[at + 4..]
+    number_after(out, "pid=")
+}
+
+/// The decimal number right after the first `marker` in `text`.
+pub fn number_after(text: &str, marker: &str) -> Option<i64> {
+    let at = text.find(marker)? + marker.len();
+    let digits: String = text[at..]
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();

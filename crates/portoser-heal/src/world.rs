@@ -101,6 +101,18 @@ impl World {
     pub fn host(&self, name: &str) -> Option<&HostInfo> {
         self.hosts.get(name)
     }
+
+    /// A service a rule or an action names, which must be one of the registry.
+    pub fn known_service(&self, name: &str) -> Result<&ServiceInfo, String> {
+        self.service(name)
+            .ok_or_else(|| format!("`{name}` is not a service of the registry"))
+    }
+
+    /// A host a rule names, which must be one of the registry.
+    pub fn known_host(&self, name: &str) -> Result<&HostInfo, String> {
+        self.host(name)
+            .ok_or_else(|| format!("`{name}` is not a host of the registry"))
+    }
 }
 
 /// The failure that woke the loop (`failure` in a rule).
