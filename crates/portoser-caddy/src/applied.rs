@@ -1,28 +1,11 @@
 //! The Caddyfile last loaded, kept in the project (`.portoser/caddy/Caddyfile.applied`) so plan
-//! can show what a reload would change without asking the ingress host. Written atomically:
-//! a temporary file beside it, flushed, renamed over it.
+//! can show what a reload would change without asking the ingress host. Written atomically
+//! (portoser_fs), creating `.portoser/caddy/` on the first reload.
 
-use std::io::Write;
 use std::path::Path;
 
 pub fn write_applied(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.portoser-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    portoser_fs::write_creating_dir(path, text.as_bytes(), portoser_fs::Mode::Keep)
 }
 
 /// The applied Caddyfile, or `None` when nothing was loaded yet (or it cannot be read).
