@@ -1,9 +1,12 @@
 //! Registries built in code (independent of the YAML loader) and recorded states.
 #![allow(dead_code)]
 
+pub mod tls;
+
 use portoser_diag::{FileId, Span, Spanned};
 use portoser_plan::{
-    AppliedService, AppliedStatus, HookSpec, Recorded, Timing, config_hash, service_config,
+    AppliedService, AppliedStatus, HookSpec, Recorded, ServiceConfig, Timing, config_hash,
+    service_config,
 };
 use portoser_registry::{Caddy, Defaults, Engine, Registry, SecretRef, Service};
 
@@ -68,19 +71,23 @@ pub fn recorded(reg: &Registry, services: &[&Service], serial: u64) -> Recorded 
         ..Recorded::default()
     };
     for svc in services {
-        let config = service_config(reg, svc);
-        let applied = AppliedService {
-            host: config.host.clone(),
-            engine: config.engine.clone(),
-            config_hash: config_hash(&config),
-            config,
-            applied_at: "2026-11-20T10:00:00Z".into(),
-            status: AppliedStatus::Applied,
-            previous_host: None,
-        };
+        let applied = applied_service(service_config(reg, svc));
         out.services.insert(svc.name.value.clone(), applied);
     }
     out
+}
+
+/// `config` as the state records it after a successful apply.
+pub fn applied_service(config: ServiceConfig) -> AppliedService {
+    AppliedService {
+        host: config.host.clone(),
+        engine: config.engine.clone(),
+        config_hash: config_hash(&config),
+        config,
+        applied_at: "2026-11-20T10:00:00Z".into(),
+        status: AppliedStatus::Applied,
+        previous_host: None,
+    }
 }
 
 pub fn hook(service: &str, timing: Timing, event: &str, steps: &[&str]) -> HookSpec {
