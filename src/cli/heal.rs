@@ -39,10 +39,10 @@ pub(super) fn healer(
     args: &ApplyArgs,
 ) -> Arc<Healer> {
     let (rules, policy) = crate::heal::rules_and_policy(map);
-    let options = HealOptions {
-        max_attempts: if args.no_auto_heal { 0 } else { 2 },
-        ..HealOptions::default()
-    };
+    let mut options = HealOptions::from_registry(&registry.defaults);
+    if args.no_auto_heal {
+        options.max_attempts = 0;
+    }
     let recent = state
         .failed_heals_since(crate::heal::now_ms() - BREAKER_WINDOW_MS)
         .unwrap_or_default();
@@ -206,7 +206,7 @@ pub fn diagnose_or_heal(
         observer.clone(),
         rules.clone(),
         policy,
-        HealOptions::default(),
+        HealOptions::from_registry(&project.registry.defaults),
     )
     .with_sink(sink);
     let node = format!("{service}/health");

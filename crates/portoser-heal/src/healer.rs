@@ -32,6 +32,24 @@ impl Default for HealOptions {
     }
 }
 
+impl HealOptions {
+    /// The project's bounds: the registry's `defaults.heal_attempts` and
+    /// `defaults.heal_breaker`, each falling back to the built-in default when unset.
+    pub fn from_registry(defaults: &portoser_registry::Defaults) -> HealOptions {
+        let builtin = HealOptions::default();
+        HealOptions {
+            max_attempts: defaults
+                .heal_attempts
+                .as_ref()
+                .map_or(builtin.max_attempts, |n| n.value),
+            breaker: defaults
+                .heal_breaker
+                .as_ref()
+                .map_or(builtin.breaker, |n| n.value),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HealOutcome {
     /// The rule's actions ran and the node succeeded on retry.

@@ -1,6 +1,7 @@
 //! The loop's bounds with a scripted node runner (the test bed tests, tests/e2e_heal.rs, run
 //! the real thing): attempts per node, the circuit breaker per (service, host), the failure
-//! that stands (with a note) when healing gives up, and `--no-auto-heal` (no attempts).
+//! that stands (with a note) when healing gives up, `--no-auto-heal` (no attempts), and both
+//! bounds set by the registry's `defaults`.
 
 use portoser_diag::{Diagnostics, FileId};
 use portoser_exec::fake::FakeRunner;
@@ -16,6 +17,13 @@ const RETRY_ALWAYS: &str =
     "rule retry_it {\n  on any failed\n  when failure.kind == command_failed\n  do { retry }\n}\n";
 
 fn healer(max_attempts: u32) -> Arc<Healer> {
+    healer_with(HealOptions {
+        max_attempts,
+        breaker: 3,
+    })
+}
+
+fn healer_with(options: HealOptions) -> Arc<Healer> {
     let mut d = Diagnostics::new();
     let file = portoser_syntax::parse_text(RETRY_ALWAYS, FileId(0), &mut d);
     assert!(!d.has_errors());
@@ -25,10 +33,6 @@ fn healer(max_attempts: u32) -> Arc<Healer> {
         Transport::Fake(FakeTransport::new("h1")),
     )]);
     let observer = Observer::new(pool, Arc::new(World::default()));
-    let options = HealOptions {
-        max_attempts,
-        breaker: 3,
-    };
     Arc::new(Healer::new(observer, rules, Policy::default(), options))
 }
 
@@ -111,4 +115,53 @@ async fn no_auto_heal_runs_the_node_once_and_records_nothing() {
     assert!(err.is_err());
     assert_eq!(runs(&fake, "api/deploy"), 1);
     assert!(h.records().is_empty());
+}
+
+/// The registry's `defaults` (loaded from YAML, as a project's) as the loop's bounds.
+fn options_of(defaults: &str) -> HealOptions {
+    let text = format!("hosts:\n  h1: {{ip: 10.0.0.1}}\nservices: {{}}\n{defaults}");
+    let mut map = portoser_diag::SourceMap::new();
+    let id = map.add("registry.yml", text, portoser_diag::Origin::Project);
+    let mut d = Diagnostics::new();
+    let registry = portoser_registry::load(&map, id, &mut d).expect("registry");
+    assert!(
+        !d.has_errors(),
+        "{:?}",
+        d.iter().map(|x| &x.message).collect::<Vec<_>>()
+    );
+    HealOptions::from_registry(&registry.defaults)
+}
+
+#[tokio::test]
+async fn the_registry_defaults_set_the_attempts_and_the_breaker() {
+    let builtin = options_of("");
+    assert_eq!((builtin.max_attempts, builtin.breaker), (2, 3));
+
+    let options = options_of("defaults:\n  heal_attempts: 1\n  heal_breaker: 1\n");
+    assert_eq!((options.max_attempts, options.breaker), (1, 1));
+    let fake = Arc::new(
+        FakeRunner::new(Duration::ZERO)
+            .fail("api/deploy", Duration::ZERO, "exit 3")
+            .fail("api/deploy-2", Duration::ZERO, "exit 3"),
+    );
+    let h = healer_with(options);
+    let runner = Healing::new(Arc::clone(&fake), Arc::clone(&h));
+    let cancel = CancelToken::new();
+    let err = runner.run(&node("api/deploy"), &cancel).await;
+    assert!(err.is_err());
+    assert_eq!(runs(&fake, "api/deploy"), 2, "the first run and one retry");
+    // One failed heal of api on h1 opens the breaker: the next failure is not healed.
+    let err = runner
+        .run(&node("api/deploy-2"), &cancel)
+        .await
+        .expect_err("failing");
+    assert_eq!(
+        runs(&fake, "api/deploy-2"),
+        1,
+        "no retry: the breaker is open"
+    );
+    assert!(
+        err.notes.iter().any(|n| n.contains("circuit breaker open")),
+        "{err:?}"
+    );
 }

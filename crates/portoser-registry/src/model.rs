@@ -594,6 +594,11 @@ pub struct Defaults {
     pub healthcheck_retries: Option<Spanned<u32>>,
     pub healthcheck_timeout: Option<Spanned<Duration>>,
     pub on_failure: Option<Spanned<OnFailure>>,
+    /// Heals per failing node in one apply (the heal loop's default: 2; 0 heals nothing).
+    pub heal_attempts: Option<Spanned<u32>>,
+    /// Failed heals of one service on one host within an hour after which the heal loop's
+    /// circuit breaker opens there (default: 3).
+    pub heal_breaker: Option<Spanned<u32>>,
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ fn property(section: Section, key: &str) -> Option<Value> {
             nullable(duration())
         }
         (_, "healthcheck_retries" | "retries") => nullable(count()),
+        (Defaults, "heal_attempts" | "heal_breaker") => nullable(count()),
         (_, "roles" | "tags" | "dependencies") => nullable(names()),
         (_, "on_failure") => nullable(choice(OnFailure::ALL.map(OnFailure::as_str))),
         (Health, "type") => nullable(choice(HealthKind::ALL.map(HealthKind::as_str))),

@@ -84,6 +84,8 @@ pub(crate) const DEFAULTS_KEYS: &[&str] = &[
     "healthcheck_retries",
     "healthcheck_timeout",
     "on_failure",
+    "heal_attempts",
+    "heal_breaker",
 ];
 
 pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults> {
@@ -98,6 +100,8 @@ pub(super) fn defaults(node: &Node, diags: &mut Diagnostics) -> Option<Defaults>
         healthcheck_retries: f.count("healthcheck_retries", diags),
         healthcheck_timeout: f.duration("healthcheck_timeout", diags),
         on_failure: f.choice("on_failure", "on_failure", "E0125", ON_FAILURE, diags),
+        heal_attempts: f.count("heal_attempts", diags),
+        heal_breaker: f.count("heal_breaker", diags),
     })
 }
 

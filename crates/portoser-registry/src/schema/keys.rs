@@ -213,6 +213,12 @@ fn sections(section: Section, key: &str) -> &'static str {
         (Section::Defaults, "on_failure") => {
             "What apply does when an updated service fails its health gate"
         }
+        (Section::Defaults, "heal_attempts") => {
+            "Heals per failing node in one apply: `2` (default); `0` heals nothing"
+        }
+        (Section::Defaults, "heal_breaker") => {
+            "Failed heals of one service on one host within an hour before healing stops there: `3` (default)"
+        }
         _ => "",
     }
 }
