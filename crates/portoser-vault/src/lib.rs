@@ -11,6 +11,9 @@ mod client;
 pub mod envfile;
 mod error;
 mod kv;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 mod value;
 
 pub use approle::{SecretId, host_policy};

