@@ -5,7 +5,7 @@
 
 use portoser_diag::{Diagnostics, FileId};
 use portoser_exec::fake::FakeRunner;
-use portoser_exec::{CancelToken, NodeRunner};
+use portoser_exec::{CancelToken, NodeFailure, NodeRunner};
 use portoser_heal::{HealOptions, HealOutcome, Healer, Healing, Observer, Policy, World, rules};
 use portoser_plan::{Action, Node, NodeKind};
 use portoser_transport::{FakeTransport, Pool, Transport};
@@ -54,34 +54,57 @@ fn runs(fake: &FakeRunner, id: &str) -> usize {
     fake.calls().iter().filter(|c| c.node == id).count()
 }
 
-#[tokio::test]
-async fn attempts_are_bounded_per_node_and_the_breaker_opens_per_service_and_host() {
+/// How often a node ran through the loop, how it failed in the end, and how many heals the
+/// healer had recorded by then.
+struct Ran {
+    runs: usize,
+    err: NodeFailure,
+    records: usize,
+}
+
+/// Runs `api/deploy`, then `api/deploy-2` (both on h1, both failing whatever is done)
+/// through the loop: the second meets what the first's failed heals left to the breaker.
+async fn two_failing_nodes(h: &Arc<Healer>) -> (Ran, Ran) {
     let fake = Arc::new(
         FakeRunner::new(Duration::ZERO)
             .fail("api/deploy", Duration::ZERO, "exit 3")
             .fail("api/deploy-2", Duration::ZERO, "exit 3"),
     );
-    let h = healer(2);
-    let runner = Healing::new(Arc::clone(&fake), Arc::clone(&h));
+    let runner = Healing::new(Arc::clone(&fake), Arc::clone(h));
     let cancel = CancelToken::new();
+    let mut ran = Vec::new();
+    for id in ["api/deploy", "api/deploy-2"] {
+        let err = runner.run(&node(id), &cancel).await.expect_err("failing");
+        ran.push(Ran {
+            runs: runs(&fake, id),
+            err,
+            records: h.records().len(),
+        });
+    }
+    let second = ran.pop().expect("two");
+    (ran.pop().expect("two"), second)
+}
 
-    let err = runner
-        .run(&node("api/deploy"), &cancel)
-        .await
-        .expect_err("still failing");
-    assert_eq!(
-        runs(&fake, "api/deploy"),
-        3,
-        "the first run and two retries"
-    );
+fn breaker_open(err: &NodeFailure) -> bool {
+    err.notes.iter().any(|n| n.contains("circuit breaker open"))
+}
+
+#[tokio::test]
+async fn attempts_are_bounded_per_node_and_the_breaker_opens_per_service_and_host() {
+    let h = healer(2);
+    let (first, second) = two_failing_nodes(&h).await;
+    assert_eq!(first.runs, 3, "the first run and two retries");
     assert!(
-        err.notes
+        first
+            .err
+            .notes
             .iter()
             .any(|n| n.contains("gave up after 2 attempt(s)")),
-        "{err:?}"
+        "{:?}",
+        first.err
     );
-    let records = h.records();
-    assert_eq!(records.len(), 2);
+    assert_eq!(first.records, 2);
+    let records = &h.records()[..2];
     assert!(records.iter().all(|r| r.outcome == HealOutcome::Failed));
     assert_eq!(
         records.iter().map(|r| r.attempt).collect::<Vec<_>>(),
@@ -89,19 +112,8 @@ async fn attempts_are_bounded_per_node_and_the_breaker_opens_per_service_and_hos
     );
 
     // A third failed heal of api on h1 opens the breaker; the next failure is not healed.
-    let err = runner
-        .run(&node("api/deploy-2"), &cancel)
-        .await
-        .expect_err("failing");
-    assert_eq!(
-        runs(&fake, "api/deploy-2"),
-        2,
-        "one retry, then the breaker is open"
-    );
-    assert!(
-        err.notes.iter().any(|n| n.contains("circuit breaker open")),
-        "{err:?}"
-    );
+    assert_eq!(second.runs, 2, "one retry, then the breaker is open");
+    assert!(breaker_open(&second.err), "{:?}", second.err);
     let outcomes: Vec<HealOutcome> = h.records().iter().map(|r| r.outcome).collect();
     assert_eq!(outcomes.last(), Some(&HealOutcome::BreakerOpen));
 }
@@ -139,29 +151,9 @@ async fn the_registry_defaults_set_the_attempts_and_the_breaker() {
 
     let options = options_of("defaults:\n  heal_attempts: 1\n  heal_breaker: 1\n");
     assert_eq!((options.max_attempts, options.breaker), (1, 1));
-    let fake = Arc::new(
-        FakeRunner::new(Duration::ZERO)
-            .fail("api/deploy", Duration::ZERO, "exit 3")
-            .fail("api/deploy-2", Duration::ZERO, "exit 3"),
-    );
-    let h = healer_with(options);
-    let runner = Healing::new(Arc::clone(&fake), Arc::clone(&h));
-    let cancel = CancelToken::new();
-    let err = runner.run(&node("api/deploy"), &cancel).await;
-    assert!(err.is_err());
-    assert_eq!(runs(&fake, "api/deploy"), 2, "the first run and one retry");
+    let (first, second) = two_failing_nodes(&healer_with(options)).await;
+    assert_eq!(first.runs, 2, "the first run and one retry");
     // One failed heal of api on h1 opens the breaker: the next failure is not healed.
-    let err = runner
-        .run(&node("api/deploy-2"), &cancel)
-        .await
-        .expect_err("failing");
-    assert_eq!(
-        runs(&fake, "api/deploy-2"),
-        1,
-        "no retry: the breaker is open"
-    );
-    assert!(
-        err.notes.iter().any(|n| n.contains("circuit breaker open")),
-        "{err:?}"
-    );
+    assert_eq!(second.runs, 1, "no retry: the breaker is open");
+    assert!(breaker_open(&second.err), "{:?}", second.err);
 }
