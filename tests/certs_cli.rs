@@ -2,6 +2,10 @@
 //! `connection: local` host): the CA's refusal to be replaced, every `certs check` code, and
 //! apply distributing, then renewing, a certificate (checked with the real openssl).
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{ok, run};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,32 +19,6 @@ fn write_registry(dir: &Path, ip: &str, certs: &str) {
         base.display()
     );
     std::fs::write(dir.join("registry.yml"), registry).expect("registry");
-}
-
-fn portoser(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portoser"))
-        .args(args)
-        .arg("-C")
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run portoser")
-}
-
-/// (exit code, stdout, stderr)
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = portoser(dir, args);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, stdout, stderr) = run(dir, args);
-    assert_eq!(code, 0, "{args:?}\n{stdout}\n{stderr}");
-    stdout
 }
 
 fn mode(path: &Path) -> u32 {

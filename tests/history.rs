@@ -2,8 +2,11 @@
 //! `connection: local` host): two runs with a port change in between, then a failing run.
 //! No value of an environment variable may appear in any output.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{expect, portoser};
 use std::path::Path;
-use std::process::{Command, Output};
 
 const CANARY: &str = "canary-value-7f3a9e";
 
@@ -25,22 +28,9 @@ fn write_registry(dir: &Path, port: u16, hook: Option<&str>) {
     }
 }
 
-fn portoser(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portoser"))
-        .args(args)
-        .arg("-C")
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run portoser")
-}
-
 /// Stdout of a command that must succeed, checked for the canary.
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = portoser(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{args:?}\n{stdout}\n{stderr}");
+    let (stdout, stderr) = expect(dir, args, 0);
     assert!(
         !stdout.contains(CANARY),
         "{args:?} printed an env value:\n{stdout}"

@@ -2,6 +2,10 @@
 //! service becomes healthy only after 3 s, so a second process meets the lock. Also `lock
 //! status`, a lock left by a SIGKILLed apply, `lock break`, and `show` of a saved plan.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::portoser;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,17 +23,6 @@ fn slow_project(port: u16) -> tempfile::TempDir {
     );
     std::fs::write(dir.path().join("registry.yml"), registry).expect("registry");
     dir
-}
-
-fn portoser(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portoser"))
-        .args(args)
-        .arg("-C")
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run portoser")
 }
 
 fn spawn_apply(dir: &Path) -> Child {

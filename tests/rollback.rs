@@ -2,8 +2,12 @@
 //! http.server serving `v1`, then `v2`; the rollback brings `v1` back, the state records v1's
 //! configuration, and the next plan shows the registry's v2 as an update.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{expect, portoser};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// Writes the registry with `api` serving the directory `version` on `port`.
 fn write_registry(dir: &Path, port: u16, version: &str) {
@@ -29,29 +33,6 @@ fn write_registry_with(dir: &Path, port: u16, version: &str, extra: &str) {
         site.display()
     );
     std::fs::write(dir.join("registry.yml"), registry).expect("registry");
-}
-
-fn portoser(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portoser"))
-        .args(args)
-        .arg("-C")
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run portoser")
-}
-
-/// Stdout and stderr of a command that must exit with `code`.
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = portoser(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}\n{stdout}\n{stderr}"
-    );
-    (stdout, stderr)
 }
 
 /// What the service answers on `port` (`ver.txt`), via python (no HTTP client in the tests).
