@@ -90,12 +90,9 @@ fn init_ca(pki: &Pki, force: bool, name: &str, out: &Output) -> Exit {
 /// `init-ca --vault`: the key goes to Vault first; only then are local files written, so a
 /// Vault failure leaves the store as it was.
 fn init_ca_vault(paths: &ProjectPaths, pki: &Pki, force: bool, name: &str, out: &Output) -> Exit {
-    let compiled = match registry(paths, out) {
-        Ok(c) => c,
+    let registry = match loaded(paths, out) {
+        Ok(r) => r,
         Err(exit) => return exit,
-    };
-    let Some(registry) = &compiled.registry else {
-        return Exit::Problems;
     };
     let existed = pki.has_ca();
     if let Err(e) = pki.may_init_ca(force) {
@@ -104,7 +101,7 @@ fn init_ca_vault(paths: &ProjectPaths, pki: &Pki, force: bool, name: &str, out: 
     let result = portoser_certs::NewCa::generate(name)
         .map_err(|e| e.to_string())
         .and_then(|ca| {
-            let location = certs::store_ca_key_in_vault(registry, paths, &ca)?;
+            let location = certs::store_ca_key_in_vault(&registry, paths, &ca)?;
             let info = pki.install_ca(&ca, Some(&location), force);
             Ok((location, info))
         });
@@ -165,6 +162,26 @@ pub(super) fn registry(paths: &ProjectPaths, out: &Output) -> Result<Compiled, E
     Ok(compiled)
 }
 
+/// [`registry`] when only the registry itself is needed.
+fn loaded(paths: &ProjectPaths, out: &Output) -> Result<Registry, Exit> {
+    registry(paths, out).and_then(|c| c.registry.ok_or(Exit::Problems))
+}
+
+/// What issuing needs after the registry: the lifetime asked for (or the registry's) and the
+/// store with its CA key (which may come from Vault). Failures are printed.
+fn issuer(
+    paths: &ProjectPaths,
+    pki: &Pki,
+    life: Option<&str>,
+    registry: &Registry,
+    out: &Output,
+) -> Result<(Lifetime, Pki), Exit> {
+    let life = lifetime(life, registry, out)?;
+    let pki = certs::with_ca_key(pki.clone(), registry, paths)
+        .map_err(|message| issue_error(&message, out))?;
+    Ok((life, pki))
+}
+
 fn lifetime(text: Option<&str>, registry: &Registry, out: &Output) -> Result<Lifetime, Exit> {
     let Some(text) = text else {
         return Ok(settings(registry).lifetime);
@@ -181,12 +198,9 @@ fn lifetime(text: Option<&str>, registry: &Registry, out: &Output) -> Result<Lif
 }
 
 fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &Output) -> Exit {
-    let compiled = match registry(paths, out) {
-        Ok(c) => c,
+    let registry = match loaded(paths, out) {
+        Ok(r) => r,
         Err(exit) => return exit,
-    };
-    let Some(registry) = &compiled.registry else {
-        return Exit::Problems;
     };
     let Some(service) = registry.service(name) else {
         out.stderr(&format!(
@@ -195,15 +209,11 @@ fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &
         ));
         return Exit::Problems;
     };
-    let life = match lifetime(life, registry, out) {
-        Ok(l) => l,
+    let (life, pki) = match issuer(paths, pki, life, &registry, out) {
+        Ok(ready) => ready,
         Err(exit) => return exit,
     };
-    let pki = match certs::with_ca_key(pki.clone(), registry, paths) {
-        Ok(pki) => pki,
-        Err(message) => return issue_error(&message, out),
-    };
-    let sans = cert_sans(registry, service);
+    let sans = cert_sans(&registry, service);
     match pki.issue_server(name, &sans, life) {
         Ok(issued) => {
             print_issued(&issued.paths, &issued.info, out);
@@ -219,20 +229,13 @@ fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &
 }
 
 fn client(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &Output) -> Exit {
-    let compiled = match registry(paths, out) {
-        Ok(c) => c,
+    let registry = match loaded(paths, out) {
+        Ok(r) => r,
         Err(exit) => return exit,
     };
-    let Some(registry) = &compiled.registry else {
-        return Exit::Problems;
-    };
-    let life = match lifetime(life, registry, out) {
-        Ok(l) => l,
+    let (life, pki) = match issuer(paths, pki, life, &registry, out) {
+        Ok(ready) => ready,
         Err(exit) => return exit,
-    };
-    let pki = match certs::with_ca_key(pki.clone(), registry, paths) {
-        Ok(pki) => pki,
-        Err(message) => return issue_error(&message, out),
     };
     match pki.issue_client(name, life) {
         Ok(issued) => {
