@@ -223,5 +223,28 @@ pub(super) fn field<'n>(map: &'n Node, name: &str) -> Option<(&'n Node, &'n Node
     }
 }
 
+/// Where a new first field `key` of service `name` goes (the start of the line of its first
+/// field) and that field's indentation; a flow-style entry (`api: {…}`) is refused.
+pub(super) fn first_field_line(
+    doc: &Doc<'_>,
+    name: &str,
+    key: &str,
+) -> Result<(usize, String), EditError> {
+    let t = doc.text;
+    let first = field(&doc.root, "services")
+        .and_then(|(_, services)| field(services, name))
+        .and_then(|(_, entry)| match &entry.value {
+            Value::Map(fields) => fields.first().map(|(k, _)| k.span.start as usize),
+            _ => None,
+        })
+        .filter(|&at| text::starts_line(t, at));
+    match first {
+        Some(at) => Ok((text::line_start(t, at), " ".repeat(text::indent_at(t, at)))),
+        None => Err(EditError::Unsupported(format!(
+            "service `{name}` has no block-style fields to add `{key}` to"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests;

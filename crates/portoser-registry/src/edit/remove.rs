@@ -3,7 +3,8 @@
 
 use super::text::{self, Patch, scalar};
 use super::{
-    Doc, EditError, ensure, field, host_names, no_such_service, open, reopen, service_names,
+    Doc, EditError, ensure, field, first_field_line, host_names, no_such_service, open, reopen,
+    service_names,
 };
 use crate::model::Service;
 use crate::yaml::{Node, Value};
@@ -23,7 +24,7 @@ pub fn move_service(text: &str, name: &str, to: &str) -> Result<String, EditErro
         Some(h) if h.value == to => return Ok(text.to_string()),
         Some(h) => patch.replace(h.span.range(), scalar(to)),
         None => {
-            let (at, line) = first_field_line(&doc, name)?;
+            let (at, line) = first_field_line(&doc, name, "current_host")?;
             patch.insert(
                 at,
                 format!("{line}current_host: {}{}", scalar(to), text::newline(text)),
@@ -180,22 +181,4 @@ fn dependency_items(
         }
     }
     Ok(out)
-}
-
-/// Where a new first field of service `name` goes, and its indentation.
-fn first_field_line(doc: &Doc<'_>, name: &str) -> Result<(usize, String), EditError> {
-    let t = doc.text;
-    let first = field(&doc.root, "services")
-        .and_then(|(_, services)| field(services, name))
-        .and_then(|(_, entry)| match &entry.value {
-            Value::Map(fields) => fields.first().map(|(k, _)| k.span.start as usize),
-            _ => None,
-        })
-        .filter(|&at| text::starts_line(t, at));
-    match first {
-        Some(at) => Ok((text::line_start(t, at), " ".repeat(text::indent_at(t, at)))),
-        None => Err(EditError::Unsupported(format!(
-            "service `{name}` has no block-style fields to add `current_host` to"
-        ))),
-    }
 }

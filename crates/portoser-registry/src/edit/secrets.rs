@@ -3,8 +3,7 @@
 //! or, without a `secrets:` key, in a new block before the service's first field.
 
 use super::text::{self, Patch, scalar};
-use super::{Doc, EditError, ensure, field, no_such_service, open, reopen, service_names};
-use crate::yaml::Value;
+use super::{EditError, ensure, first_field_line, no_such_service, open, reopen, service_names};
 
 /// Adds `entries` (variable, `path#key`) to service `name`'s `secrets:`. A variable it
 /// already has with the same reference is skipped; with another reference it is an error.
@@ -55,7 +54,7 @@ pub fn add_secrets(
             patch.insert(end, lines);
         }
         None => {
-            let (at, indent) = first_field(&doc, name)?;
+            let (at, indent) = first_field_line(&doc, name, "secrets")?;
             let mut block = format!("{indent}secrets:{nl}");
             for (v, r) in &new {
                 block.push_str(&format!("{indent}  {v}: {}{nl}", scalar(r)));
@@ -80,23 +79,6 @@ pub fn add_secrets(
     });
     ensure(has_all, "the new secrets")?;
     Ok(edited)
-}
-
-fn first_field(doc: &Doc<'_>, name: &str) -> Result<(usize, String), EditError> {
-    let t = doc.text;
-    let first = field(&doc.root, "services")
-        .and_then(|(_, services)| field(services, name))
-        .and_then(|(_, entry)| match &entry.value {
-            Value::Map(fields) => fields.first().map(|(k, _)| k.span.start as usize),
-            _ => None,
-        })
-        .filter(|&at| text::starts_line(t, at));
-    match first {
-        Some(at) => Ok((text::line_start(t, at), " ".repeat(text::indent_at(t, at)))),
-        None => Err(EditError::Unsupported(format!(
-            "service `{name}` has no block-style fields to add `secrets` to"
-        ))),
-    }
 }
 
 #[cfg(test)]
