@@ -257,12 +257,9 @@ pub(super) fn execute(
         ..ApplyOptions::default()
     };
     let style = progress_style(args.format, plan);
-    let runtime = match fleet::runtime() {
+    let runtime = match super::common::runtime(out) {
         Ok(rt) => rt,
-        Err(e) => {
-            out.stderr(&format!("error: cannot start the async runtime: {e}"));
-            return Exit::Problems;
-        }
+        Err(exit) => return exit,
     };
     let result = runtime.block_on(async {
         let renewing = tokio::spawn(renew_lease(renewer));

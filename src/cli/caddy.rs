@@ -3,8 +3,8 @@
 
 use super::Exit;
 use super::apply::ConnectArgs;
+use super::common::registry;
 use super::output::Output;
-use crate::compile::compile;
 use crate::fleet;
 use crate::project::ProjectPaths;
 use clap::Subcommand;
@@ -53,15 +53,6 @@ pub fn run(paths: &ProjectPaths, cmd: &CaddyCommand, out: &Output) -> Exit {
         } => diff(paths, &registry, *host, *exit_code, connect, out),
         CaddyCommand::Reload { connect } => reload(paths, &registry, connect, out),
     }
-}
-
-fn registry(paths: &ProjectPaths, out: &Output) -> Result<Registry, Exit> {
-    let compiled = compile(paths);
-    if compiled.diags.has_errors() {
-        out.diagnostics(&compiled);
-        return Err(Exit::Problems);
-    }
-    compiled.registry.ok_or(Exit::Problems)
 }
 
 fn diff(
@@ -150,12 +141,9 @@ fn reload(paths: &ProjectPaths, registry: &Registry, connect: &ConnectArgs, out:
         }
     };
     let pool = fleet::pool(registry, paths, &connect.options());
-    let runtime = match fleet::runtime() {
+    let runtime = match super::common::runtime(out) {
         Ok(rt) => rt,
-        Err(e) => {
-            out.stderr(&format!("error: cannot start the async runtime: {e}"));
-            return Exit::Problems;
-        }
+        Err(exit) => return exit,
     };
     let result = runtime.block_on(async {
         let t = pool

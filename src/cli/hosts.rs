@@ -3,23 +3,14 @@
 
 use super::Exit;
 use super::apply::ConnectArgs;
+use super::common::registry;
 use super::output::Output;
-use crate::compile::compile;
 use crate::fleet;
 use crate::project::ProjectPaths;
 use portoser_registry::{Engine as Kind, Registry};
 use portoser_transport::{Cmd, ExecOptions, Script, Transport};
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
-
-fn registry(paths: &ProjectPaths, out: &Output) -> Result<Registry, Exit> {
-    let compiled = compile(paths);
-    if compiled.diags.has_errors() {
-        out.diagnostics(&compiled);
-        return Err(Exit::Problems);
-    }
-    compiled.registry.ok_or(Exit::Problems)
-}
 
 /// What a host needs, from the services placed on it.
 struct Needs {

@@ -5,6 +5,7 @@ mod args;
 mod caddy;
 mod certs;
 mod check;
+mod common;
 mod demo;
 mod explain;
 pub mod failures;
