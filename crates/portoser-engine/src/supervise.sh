@@ -7,8 +7,9 @@
 #   supervise stop RUNDIR GRACE_SECONDS
 #   supervise status RUNDIR
 #
-# RUNDIR holds `pid` (the supervisor = process group id), `child.pid`, `started` (epoch
-# seconds), `restarts` and `last_exit`. The registry environment is inherited from the caller.
+# RUNDIR holds `pid` (the supervisor = process group id), `pid.start` (the supervisor's start
+# time in clock ticks since boot, from /proc: tells our supervisor from a process that got the
+# same pid later), `child.pid`, `started` (epoch seconds), `restarts` and `last_exit`. The registry environment is inherited from the caller.
 
 set -u
 
@@ -23,6 +24,25 @@ group_alive() {
         return 1
     fi
     kill -0 -"$1" 2>/dev/null
+}
+
+# The start time (clock ticks since boot) of process $1, or nothing without /proc.
+start_time() {
+    read -r line < "/proc/$1/stat" 2>/dev/null || return 0
+    set -- ${line##*) }
+    echo "${20}"
+}
+
+# Is group $1 still the one this supervisor started? Linux does not reuse a pid while a
+# process group of that id has members, so a leader that is gone means the group is ours;
+# a leader that exists must have the recorded start time (else the pid was reused after a
+# crash or a reboot, and its group belongs to someone else). Without /proc (macOS) or a
+# recorded start time (older pid files), there is nothing to compare: assume ours.
+ours() {
+    want=$(cat "$rundir/pid.start" 2>/dev/null) || return 0
+    [ -n "$want" ] || return 0
+    now=$(start_time "$1")
+    [ -z "$now" ] || [ "$now" = "$want" ]
 }
 
 pid_alive() {
@@ -95,7 +115,7 @@ run() {
         backoff=$((backoff * 2))
         [ "$backoff" -gt 30 ] && backoff=30
     done
-    rm -f "$rundir/pid" "$rundir/child.pid" "$rundir/started"
+    rm -f "$rundir/pid" "$rundir/pid.start" "$rundir/child.pid" "$rundir/started"
 }
 
 cmd=${1:-}
@@ -105,16 +125,17 @@ start)
     [ $# -eq 7 ] || { echo "usage: supervise start RUNDIR LOG MAXBYTES WORKDIR ENVFILE SECRETSFILE COMMAND" >&2; exit 2; }
     rundir=$1
     mkdir -p "$rundir" "$(dirname "$2")" || exit 1
-    if [ -f "$rundir/pid" ] && group_alive "$(cat "$rundir/pid")"; then
-        echo "already running (pid $(cat "$rundir/pid"))"
+    if [ -f "$rundir/pid" ] && pid=$(cat "$rundir/pid") && group_alive "$pid" && ours "$pid"; then
+        echo "already running (pid $pid)"
         exit 0
     fi
-    rm -f "$rundir/pid" "$rundir/child.pid" "$rundir/last_exit"
+    rm -f "$rundir/pid" "$rundir/pid.start" "$rundir/child.pid" "$rundir/last_exit"
     [ -d "$4" ] || { echo "working directory $4 does not exist" >&2; exit 1; }
     # Not a process group leader (no job control here), so setsid does not fork: $! is the
     # supervisor, the leader of a new session and process group.
     setsid sh "$0" run "$@" < /dev/null >> "$2" 2>&1 &
     echo "$!" > "$rundir/pid"
+    start_time "$!" > "$rundir/pid.start"
     date +%s > "$rundir/started"
     echo "started (pid $!)"
     ;;
@@ -127,7 +148,9 @@ stop)
     rundir=$1
     grace=$2
     pid=$(cat "$rundir/pid" 2> /dev/null) || { echo "not running"; exit 0; }
-    if group_alive "$pid"; then
+    if group_alive "$pid" && ! ours "$pid"; then
+        echo "not running (pid $pid now belongs to another process: left alone)"
+    elif group_alive "$pid"; then
         kill -TERM -"$pid" 2> /dev/null
         ticks=$((grace * 10))
         while group_alive "$pid" && [ "$ticks" -gt 0 ]; do
@@ -143,7 +166,7 @@ stop)
     else
         echo "not running"
     fi
-    rm -f "$rundir/pid" "$rundir/child.pid" "$rundir/started"
+    rm -f "$rundir/pid" "$rundir/pid.start" "$rundir/child.pid" "$rundir/started"
     ;;
 status)
     [ $# -eq 1 ] || { echo "usage: supervise status RUNDIR" >&2; exit 2; }
@@ -152,7 +175,7 @@ status)
     started=$(cat "$rundir/started" 2> /dev/null || echo -)
     restarts=$(cat "$rundir/restarts" 2> /dev/null || echo 0)
     last=$(cat "$rundir/last_exit" 2> /dev/null || echo -)
-    if ! group_alive "$pid"; then
+    if ! group_alive "$pid" || ! ours "$pid"; then
         echo "dead $started $restarts $last"
     elif child=$(cat "$rundir/child.pid" 2> /dev/null) && pid_alive "$child"; then
         echo "running $started $restarts $last"
