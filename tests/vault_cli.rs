@@ -117,3 +117,37 @@ fn the_registry_ca_cert_is_the_only_trust_for_vault_tls() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("certificate"), "{}", text(&refused));
 }
+
+/// Production's shape: the project's own CA (`portoser certs init-ca`) issues Vault's server
+/// certificate (SANs localhost and 127.0.0.1) and `vault.ca_cert` names the project CA's file
+/// in the PKI store: migrate and list work over TLS with nothing else trusted.
+#[test]
+fn vault_tls_with_the_projects_own_ca() {
+    use portoser_certs::{Lifetime, Pki};
+    let dir = project(
+        "vault:\n  address: https://localhost:PORT\n  mount: secret\n  ca_cert: .portoser/pki/ca.crt\n",
+    );
+    let init = portoser(dir.path(), &["certs", "init-ca"]);
+    assert!(init.status.success(), "{}", text(&init));
+    let pki = Pki::for_project(dir.path());
+    let sans = ["localhost".to_string(), "127.0.0.1".to_string()];
+    let server = pki
+        .issue_server("vault", &sans, Lifetime::days(30).unwrap())
+        .expect("the project CA issues Vault's certificate");
+    let Some(bao) = Bao::tls(ROOT, &server.paths.cert, &server.paths.key) else {
+        return;
+    };
+    let registry = dir.path().join("registry.yml");
+    let text_of = std::fs::read_to_string(&registry).unwrap();
+    std::fs::write(&registry, text_of.replace("PORT", &bao.port.to_string())).unwrap();
+    std::fs::create_dir_all(dir.path().join("api")).unwrap();
+    std::fs::write(dir.path().join("api/.env"), "K=v\n").unwrap();
+    let ok = portoser(dir.path(), &["vault", "migrate", "api"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let listed = portoser(dir.path(), &["vault", "list", "api"]);
+    assert!(
+        listed.status.success() && text(&listed).contains('K'),
+        "{}",
+        text(&listed)
+    );
+}
