@@ -177,7 +177,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: super::certs::CertsCommand,
     },
-    /// Vault secrets: per-host AppRoles, rotate a host's secret-id, put/get/list (docs/vault.md)
+    /// Vault secrets: per-host AppRoles, rotate a host's secret-id, put/get/list/migrate (docs/vault.md)
     Vault {
         #[command(subcommand)]
         cmd: super::vault::VaultCommand,
