@@ -312,10 +312,28 @@ fn permission_denied_on_the_deploy_directory_is_fixed_and_learned() {
     ssh(&bed, "h2", &format!("chmod 555 {dir}"));
     p.set_services(&writer("hp2", "h2", port, "    env: {ROUND: \"2\"}\n"));
     let second = fault.apply(2);
-    // A denied permission is only known from a failure: no preflight, the learned rule
-    // matches the failure directly.
-    assert_eq!(second.heal["node"], "hp2/health");
-    report_times("permission denied", &first, &second, false, false);
+    // The learned rule carries `writable(host, deploy_dir(service)) == false`: that evidence
+    // is on the host before the deploy, so the rule acts in preflight and the health gate
+    // never fails.
+    assert_eq!(
+        second.heal["node"], "hp2/deploy",
+        "the learned rule acts before the deploy"
+    );
+    assert!(
+        second
+            .learned
+            .contains("when writable(host, deploy_dir(service)) == false"),
+        "{}",
+        second.learned
+    );
+    assert_eq!(ssh(&bed, "h2", &format!("stat -c %a {dir}")), "755");
+    report_times("permission denied", &first, &second, true, true);
+    // An ordinary update with a writable directory: the learned rule observes and stays quiet.
+    p.set_services(&writer("hp2", "h2", port, "    env: {ROUND: \"3\"}\n"));
+    let third = p.apply(&[]);
+    third.ok();
+    assert!(heals(&third).is_empty(), "{}", third.out.all());
+    assert_eq!(counters(&learned(&p, "ssh_permission__hp2")), (2, 2, 0));
 }
 
 /// Puts the host's authorized_keys back when dropped.

@@ -73,6 +73,7 @@ pub const OBSERVABLE: &[&str] = &[
     "port_free",
     "disk_used",
     "disk_free",
+    "writable",
     "docker_running",
     "process_alive",
     "pid_file",

@@ -57,6 +57,7 @@ impl Observer {
                 Some((_, free)) => Value::Size(free),
                 None => Value::Absent,
             },
+            ("writable", [host, path]) => self.writable(host, path).await,
             ("docker_running", [host]) => Value::Bool(self.docker_running(host).await),
             ("process_alive", [host, pid]) => Value::Bool(self.alive(host, pid).await),
             ("pid_file", [service]) => self.pid_file(service).await,
@@ -75,6 +76,25 @@ impl Observer {
     pub async fn docker_running(&self, host: &str) -> bool {
         let info = Cmd::new("docker").args(["info", "--format", "{{.ServerVersion}}"]);
         self.stdout(host, Script::from(info)).await.is_some()
+    }
+
+    /// Whether the SSH user can create files in the directory `path`: write and search
+    /// permission (`test -w`, `test -x`: the kernel's own answer, ACLs and groups included).
+    /// Absent when the directory does not exist — the deploy creates a missing one, so it is
+    /// not a denied permission — or when the host cannot be asked. One round trip: the
+    /// script always exits 0 and says what it found.
+    async fn writable(&self, host: &str, path: &str) -> Value {
+        let test = |flag: &str| Cmd::new("test").arg(flag).arg(path);
+        let script = Script::from(test("-d"))
+            .and(Cmd::new("echo").arg("exists"))
+            .then(test("-w"))
+            .and(test("-x"))
+            .and(Cmd::new("echo").arg("writable"))
+            .then(Cmd::new("true"));
+        match self.stdout(host, script).await {
+            Some(out) => parse_writable(&out),
+            None => Value::Absent,
+        }
     }
 
     async fn alive(&self, host: &str, pid: &str) -> bool {
@@ -288,6 +308,16 @@ pub fn number_after(text: &str, marker: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// The words of the `writable` probe: `exists` (a directory), then `writable` when the user
+/// may create files in it; nothing when there is no such directory.
+pub fn parse_writable(out: &str) -> Value {
+    let words: Vec<&str> = out.split_whitespace().collect();
+    if !words.contains(&"exists") {
+        return Value::Absent;
+    }
+    Value::Bool(words.contains(&"writable"))
+}
+
 /// The data line of `df -P -k`: `fs 1024-blocks used available capacity% mount`.
 pub fn parse_df(out: &str) -> Option<(u8, u64)> {
     let line = out.lines().nth(1)?;
@@ -309,5 +339,12 @@ mod tests {
         let df = "Filesystem 1024-blocks Used Available Capacity Mounted on\n\
                   tmpfs 1024 1000 24 98% /srv/x\n";
         assert_eq!(parse_df(df), Some((98, 24 * 1024)));
+    }
+
+    #[test]
+    fn the_writable_probe_reads_three_answers() {
+        assert_eq!(parse_writable("exists\nwritable\n"), Value::Bool(true));
+        assert_eq!(parse_writable("exists\n"), Value::Bool(false));
+        assert_eq!(parse_writable(""), Value::Absent, "no such directory");
     }
 }

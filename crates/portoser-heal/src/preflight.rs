@@ -2,10 +2,10 @@
 //! service's deploy, each of its enabled learned rules is evaluated without a failure: the
 //! clauses that only test the failure's kind (`when failure.kind == port_in_use`) are set
 //! aside, and the rest must hold *on observed evidence* — at least one fact (a foreign
-//! process on the port, a stopped docker daemon, an unhealthy dependency, a full disk). Then
-//! the rule's actions run and the deploy goes on; the health gate's timeout, which found the
-//! fault the first time, is never waited for. A rule whose clauses need no fact (a denied
-//! permission is only known from a failure) never runs in preflight.
+//! process on the port, a stopped docker daemon, an unhealthy dependency, a full disk, a
+//! deploy directory that is not writable). Then the rule's actions run and the deploy goes
+//! on; the health gate's timeout, which found the fault the first time, is never waited for.
+//! A rule whose clauses need no fact never runs in preflight.
 
 use crate::diagnose::{Diagnosis, Standing, standing};
 use crate::facts::Facts;

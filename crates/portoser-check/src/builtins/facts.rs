@@ -46,6 +46,12 @@ pub const FACTS: &[Builtin] = &[
         "free space on the filesystem holding the path",
     ),
     fact(
+        "writable",
+        &[req("host", "Host"), req("path", "Path")],
+        "Option<Bool>",
+        "whether the SSH user can create files in the directory (write and search permission); absent when the directory does not exist (a missing deploy directory is created by the deploy: not a permission problem) or cannot be observed",
+    ),
+    fact(
         "docker_running",
         &[req("host", "Host")],
         "Bool",
