@@ -53,4 +53,5 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::warning("W0104", "deprecated or ignored field"),
     CodeInfo::warning("W0105", "health block has nothing to check"),
     CodeInfo::warning("W0106", "SSH setting on a local host"),
+    CodeInfo::warning("W0151", "hostnames but no caddy ingress_host"),
 ];

@@ -224,6 +224,7 @@ fn ingress(registry: &Registry, index: &Index<'_>, diags: &mut Diagnostics) {
         .as_ref()
         .and_then(|c| c.ingress_host.as_ref())
     else {
+        no_ingress(registry, diags);
         return;
     };
     if !index.hosts.contains_key(host.value.as_str()) {
@@ -237,4 +238,34 @@ fn ingress(registry: &Registry, index: &Index<'_>, diags: &mut Diagnostics) {
             .with_suggestion(did_you_mean(&host.value, names)),
         );
     }
+}
+
+/// W0151: services with a `hostname` and no `caddy.ingress_host` to serve them. Said here,
+/// at check time, so the operator hears it before apply (the plan's `caddy/reload` node fails
+/// on it). One warning at the first such hostname, the others as labels.
+fn no_ingress(registry: &Registry, diags: &mut Diagnostics) {
+    let mut named = registry.services.iter().filter_map(|s| s.hostname.as_ref());
+    let Some(first) = named.next() else {
+        return;
+    };
+    let others: Vec<&SString> = named.collect();
+    let mut d = Diagnostic::warning(
+        "W0151",
+        format!(
+            "{} service(s) have a `hostname` but the registry has no `caddy.ingress_host`",
+            others.len() + 1
+        ),
+    )
+    .at(first.span, "served by Caddy, but no host runs Caddy");
+    // A handful of labels is enough to see the pattern; the count says how many.
+    for other in others.iter().take(3) {
+        d = d.with_label(other.span, "also needs the ingress");
+    }
+    diags.push(
+        d.with_note("apply's `caddy/reload` node fails: there is no host to load the routes on")
+            .with_help(
+                "add `caddy:` with `ingress_host: <host that runs Caddy>` (docs/caddy.md), \
+                 or remove the `hostname`",
+            ),
+    );
 }
