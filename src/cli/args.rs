@@ -203,7 +203,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum HostsCommand {
-    /// Reach every host: ssh, auth, host key, docker, compose, systemd, uv, disk
+    /// Reach every host: ssh, auth, host key, docker, compose, systemd, uv, disk; Caddy on the
+    /// ingress host; the AppRole file's mode where services have secrets
     Check {
         #[command(flatten)]
         connect: super::apply::ConnectArgs,

@@ -4,6 +4,7 @@
 use super::Exit;
 use super::apply::ConnectArgs;
 use super::common::registry;
+use super::hosts_probes;
 use super::output::Output;
 use crate::fleet;
 use crate::project::ProjectPaths;
@@ -88,17 +89,24 @@ fn cell(
     }
 }
 
-async fn check_host(
-    pool: &portoser_transport::Pool,
-    registry: &Registry,
-    name: &str,
-) -> (Vec<String>, Vec<String>) {
+/// One host's row, its errors (the check fails) and warnings.
+struct Report {
+    row: Vec<String>,
+    problems: Vec<String>,
+    warnings: Vec<String>,
+}
+
+async fn check_host(pool: &portoser_transport::Pool, registry: &Registry, name: &str) -> Report {
     let mut problems = Vec::new();
     let t = match pool.get(name).await {
         Ok(t) => t,
         Err(e) => {
             problems.push(format!("ssh: {e}"));
-            return (vec![name.to_string(), "FAILED".into()], problems);
+            return Report {
+                row: vec![name.to_string(), "FAILED".into()],
+                problems,
+                warnings: Vec::new(),
+            };
         }
     };
     let n = needs(registry, name);
@@ -106,7 +114,7 @@ async fn check_host(
         .host(name)
         .and_then(|h| h.path.as_ref())
         .map_or("/".to_string(), |p| p.value.clone());
-    let (os, docker, compose, systemd, uv, disk) = futures::join!(
+    let (os, docker, compose, systemd, uv, disk, caddy, approle) = futures::join!(
         probe(&t, Cmd::new("uname").arg("-sm")),
         probe(
             &t,
@@ -119,6 +127,8 @@ async fn check_host(
         probe(&t, Cmd::new("systemctl").arg("is-system-running")),
         probe(&t, Cmd::new("uv").arg("--version")),
         probe(&t, Cmd::new("df").args(["-Pk", &base])),
+        hosts_probes::caddy(&t, registry, name),
+        hosts_probes::approle(&t, registry, name),
     );
     let disk = disk.map(|_| "ok".to_string());
     let row = vec![
@@ -141,8 +151,16 @@ async fn check_host(
         ),
         cell(uv, n.uv, &mut problems, "uv"),
         cell(disk, true, &mut problems, &format!("base directory {base}")),
+        caddy.cell,
+        approle.cell,
     ];
-    (row, problems)
+    problems.extend(caddy.errors.into_iter().chain(approle.errors));
+    let warnings = caddy.warnings.into_iter().chain(approle.warnings).collect();
+    Report {
+        row,
+        problems,
+        warnings,
+    }
 }
 
 pub fn check(paths: &ProjectPaths, connect: &ConnectArgs, out: &Output) -> Exit {
@@ -161,21 +179,29 @@ pub fn check(paths: &ProjectPaths, connect: &ConnectArgs, out: &Output) -> Exit 
             .map(|h| check_host(&pool, &registry, &h.name.value)),
     ));
     let header = [
-        "HOST", "SSH", "OS", "DOCKER", "COMPOSE", "SYSTEMD", "UV", "DISK",
+        "HOST", "SSH", "OS", "DOCKER", "COMPOSE", "SYSTEMD", "UV", "DISK", "CADDY", "APPROLE",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     let mut failed = false;
     let mut notes = Vec::new();
-    for (row, problems) in results {
+    for Report {
+        row,
+        problems,
+        warnings,
+    } in results
+    {
         failed |= !problems.is_empty();
+        for w in &warnings {
+            notes.push(format!("warning: {}: {w}", row[0]));
+        }
         for p in &problems {
-            notes.push(format!("{}: {p}", row[0]));
+            notes.push(format!("error: {}: {p}", row[0]));
         }
         rows.push(row);
     }
     out.stdout(&super::output::columns(&rows));
     for n in &notes {
-        out.stderr(&format!("error: {n}"));
+        out.stderr(n);
     }
     if failed { Exit::Problems } else { Exit::Ok }
 }

@@ -14,6 +14,7 @@ mod github;
 mod heal;
 mod history;
 mod hosts;
+mod hosts_probes;
 mod lock;
 mod output;
 mod plan;

@@ -4,6 +4,7 @@
 //!   which services are left out and why);
 //! - [`render`]: [`Caddyfile`] → text, formatted as `caddy fmt` writes it;
 //! - [`diff`]: a unified diff of two renderings (plan, `portoser caddy diff`);
+//! - [`probe`]: is Caddy installed and its admin API up on the ingress host (`hosts check`);
 //! - [`reload`]: validate with `caddy adapt` and load through the admin API on the ingress host,
 //!   over the run's transport.
 
@@ -11,6 +12,7 @@ pub mod applied;
 pub mod build;
 pub mod diff;
 pub mod model;
+pub mod probe;
 pub mod reload;
 pub mod render;
 

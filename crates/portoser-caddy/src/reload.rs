@@ -261,7 +261,7 @@ async fn load(t: &Transport, port: u16, admin: &str, text: &str) -> Result<(), R
 }
 
 /// The `error` of Caddy's JSON answer (chunked or not), else the status.
-fn admin_error(status: u16, body: &str) -> String {
+pub(crate) fn admin_error(status: u16, body: &str) -> String {
     let json = body.find('{').zip(body.rfind('}'));
     if let Some((start, end)) = json
         && let Ok(v) = serde_json::from_str::<serde_json::Value>(&body[start..=end])

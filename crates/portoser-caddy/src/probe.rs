@@ -1,0 +1,210 @@
+//! Is Caddy usable on the ingress host? (`portoser hosts check`): `caddy version` runs there,
+//! and the admin API answers `GET /config/` through a direct-tcpip channel of the run's SSH
+//! connection, the way [`crate::reload`] reaches it (the host needs no curl).
+
+use crate::reload::{admin_error, admin_port};
+use portoser_transport::{Cmd, ExecOptions, Script, Transport};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const STEP: Duration = Duration::from_secs(15);
+/// `GET /config/` returns the whole running config; more than this is not worth reading.
+const MAX_RESPONSE: u64 = 4 << 20;
+/// The oldest Caddy the reload is tested with (the test bed's 2.6.2).
+pub const OLDEST_TESTED: (u32, u32) = (2, 6);
+
+/// What the probe found; each part fails on its own, with a message saying what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// `v2.6.2` as `caddy version` prints it.
+    pub version: Result<String, String>,
+    pub admin: Result<(), String>,
+}
+
+impl Probe {
+    /// A warning when the version is older than [`OLDEST_TESTED`] (or not understood).
+    pub fn version_warning(&self) -> Option<String> {
+        let v = self.version.as_ref().ok()?;
+        match parse_version(v) {
+            Some((major, minor, _)) if (major, minor) >= OLDEST_TESTED => None,
+            Some(_) => Some(format!(
+                "Caddy {v} is older than {}.{}, the oldest version portoser is tested with: \
+                 upgrade it (https://caddyserver.com/docs/install)",
+                OLDEST_TESTED.0, OLDEST_TESTED.1
+            )),
+            None => Some(format!(
+                "`caddy version` printed {v:?}: not a version portoser understands"
+            )),
+        }
+    }
+}
+
+pub async fn probe(t: &Transport, admin: &str) -> Probe {
+    Probe {
+        version: version(t).await,
+        admin: config(t, admin).await,
+    }
+}
+
+/// `v2.6.2 h1:oSItWVQ…` → `(2, 6, 2)`; a missing patch is 0.
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let word = text.split_whitespace().next()?;
+    let mut parts = word.strip_prefix('v').unwrap_or(word).splitn(3, '.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    // `2.7.0-beta.1`: the digits before any suffix.
+    let patch = parts
+        .next()
+        .map(|p| {
+            p.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    Some((major, minor, patch))
+}
+
+async fn version(t: &Transport) -> Result<String, String> {
+    let cmd = Script::from(Cmd::new("caddy").arg("version"));
+    let out = t
+        .exec(&cmd, ExecOptions::with_timeout(STEP))
+        .await
+        .map_err(|e| e.to_string())?;
+    match out.status {
+        Some(0) => Ok(out
+            .stdout_text()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()),
+        Some(127) => Err(format!(
+            "`caddy` is not installed on `{}` (or not on the SSH user's PATH): install Caddy \
+             there (https://caddyserver.com/docs/install)",
+            t.host()
+        )),
+        _ => Err(format!(
+            "`caddy version` failed: {}",
+            out.stderr_text().trim()
+        )),
+    }
+}
+
+/// `GET /config/` on the admin API: 200 means Caddy runs and will take a `POST /load`.
+async fn config(t: &Transport, admin: &str) -> Result<(), String> {
+    let port = admin_port(admin).map_err(|e| e.to_string())?;
+    let not_running = |e: String| {
+        format!(
+            "the admin API {admin} does not answer on `{}` ({e}): start Caddy there with its \
+             admin API on {admin} (`caddy run`, or its systemd unit), or set `caddy.admin_api`",
+            t.host()
+        )
+    };
+    let mut stream = t
+        .connect_tcp(port, Duration::from_secs(10))
+        .await
+        .map_err(|e| not_running(e.to_string()))?;
+    let request = format!("GET /config/ HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n");
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        stream.flush().await?;
+        let mut response = Vec::new();
+        (&mut stream)
+            .take(MAX_RESPONSE)
+            .read_to_end(&mut response)
+            .await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(STEP, exchange)
+        .await
+        .map_err(|_| not_running(format!("no answer in {}s", STEP.as_secs())))?
+        .map_err(|e| not_running(e.to_string()))?;
+    check_response(&String::from_utf8_lossy(&response)).map_err(not_running)
+}
+
+/// Status 200, else Caddy's error (or the status line) as the reason.
+fn check_response(response: &str) -> Result<(), String> {
+    let status: u16 = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if status == 200 {
+        return Ok(());
+    }
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Err(admin_error(status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portoser_transport::{ExecOutput, FakeTransport};
+
+    #[test]
+    fn versions_are_parsed() {
+        assert_eq!(
+            parse_version("v2.6.2 h1:oSItWVQNMRXBk7z7ZRIUUn9Ebi2mc2PuEjhbcHQ1Ij4="),
+            Some((2, 6, 2))
+        );
+        assert_eq!(parse_version("v2.7.0-beta.1 h1:x"), Some((2, 7, 0)));
+        assert_eq!(parse_version("2.10"), Some((2, 10, 0)));
+        assert_eq!(parse_version("caddy"), None);
+        assert_eq!(parse_version(""), None);
+    }
+
+    fn with_version(v: &str) -> Probe {
+        Probe {
+            version: Ok(v.to_string()),
+            admin: Ok(()),
+        }
+    }
+
+    #[test]
+    fn older_than_tested_is_a_warning() {
+        assert_eq!(with_version("v2.6.2").version_warning(), None);
+        assert_eq!(with_version("v2.10.0").version_warning(), None);
+        let old = with_version("v2.4.6").version_warning().unwrap();
+        assert!(old.contains("older than 2.6"), "{old}");
+        let odd = with_version("devel").version_warning().unwrap();
+        assert!(odd.contains("not a version"), "{odd}");
+    }
+
+    #[test]
+    fn admin_answers_are_judged() {
+        assert!(check_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nnull\n").is_ok());
+        let e = check_response("HTTP/1.1 403 Forbidden\r\n\r\n{\"error\":\"host not allowed: x\"}");
+        assert_eq!(e, Err("host not allowed: x".to_string()));
+        assert_eq!(
+            check_response(""),
+            Err("no HTTP answer from the admin API".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn probe_through_a_fake_host() {
+        let fake = FakeTransport::new("edge");
+        fake.on("'caddy' 'version'", Ok(ExecOutput::ok("v2.6.2 h1:abc\n")));
+        fake.serve_tcp(2019, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nnull\n");
+        let t = Transport::Fake(fake.clone());
+        let p = probe(&t, "127.0.0.1:2019").await;
+        assert_eq!(p.version, Ok("v2.6.2".to_string()));
+        assert_eq!(p.admin, Ok(()));
+
+        // No caddy, nothing on the port: both fail with what to do.
+        let bare_fake = FakeTransport::new("edge");
+        bare_fake.on("'caddy'", Ok(ExecOutput::failed(127, "caddy: not found")));
+        let bare = Transport::Fake(bare_fake);
+        let p = probe(&bare, "127.0.0.1:2019").await;
+        assert!(p.version.unwrap_err().contains("not installed on `edge`"));
+        let admin = p.admin.unwrap_err();
+        assert!(
+            admin.contains("does not answer") && admin.contains("caddy.admin_api"),
+            "{admin}"
+        );
+
+        // A non-loopback admin address is refused before any connection.
+        let p = probe(&t, "10.0.0.1:2019").await;
+        assert!(p.admin.unwrap_err().contains("not a loopback address"));
+    }
+}
