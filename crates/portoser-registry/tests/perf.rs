@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn five_thousand_services_load_and_validate_quickly() {
-    let mut text = String::from("hosts:\n");
+    let mut text = String::from("caddy:\n  ingress_host: host-0\nhosts:\n");
     for h in 0..500 {
         text.push_str(&format!(
             "  host-{h}:\n    ip: 10.1.{}.{}\n    path: /srv/p\n",
