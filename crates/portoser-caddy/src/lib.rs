@@ -8,6 +8,7 @@
 //! - [`reload`]: validate with `caddy adapt` and load through the admin API on the ingress host,
 //!   over the run's transport.
 
+mod admin;
 pub mod applied;
 pub mod build;
 pub mod diff;

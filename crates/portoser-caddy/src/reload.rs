@@ -10,14 +10,12 @@
 //! A config Caddy rejects at 2 or 3 changes nothing that serves: the running config stays,
 //! the file at `caddyfile_path` stays, the candidate is removed.
 
+use crate::admin::{self, AdminError};
 use portoser_transport::{Cmd, ExecOptions, Script, Transport, TransportError};
 use std::fmt;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const STEP: Duration = Duration::from_secs(60);
-/// A response bigger than this is not an admin API answer.
-const MAX_RESPONSE: u64 = 1 << 20;
 
 /// Everything a reload needs, file contents read already.
 #[derive(Clone)]
@@ -220,59 +218,21 @@ async fn remove(t: &Transport, path: &str) {
 /// `caddy reload --force` sends) makes Caddy load it even when the text is the one running:
 /// a renewed certificate keeps its path, and only a real load reads the new file.
 async fn load(t: &Transport, port: u16, admin: &str, text: &str) -> Result<(), ReloadError> {
-    let mut stream = t.connect_tcp(port, Duration::from_secs(10)).await?;
-    let request = format!(
+    let stream = t.connect_tcp(port, Duration::from_secs(10)).await?;
+    let head = format!(
         "POST /load HTTP/1.1\r\nHost: {admin}\r\nContent-Type: text/caddyfile\r\n\
          Cache-Control: must-revalidate\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         text.len()
     );
-    let exchange = async {
-        stream.write_all(request.as_bytes()).await?;
-        stream.write_all(text.as_bytes()).await?;
-        stream.flush().await?;
-        let mut response = Vec::new();
-        (&mut stream)
-            .take(MAX_RESPONSE)
-            .read_to_end(&mut response)
-            .await?;
-        Ok::<_, std::io::Error>(response)
-    };
-    let response = tokio::time::timeout(STEP, exchange)
+    admin::exchange(stream, &head, text.as_bytes(), STEP)
         .await
-        .map_err(|_| ReloadError::Host {
-            step: "POST /load".to_string(),
-            message: format!("no answer from the admin API in {}s", STEP.as_secs()),
-        })?
-        .map_err(|e| ReloadError::Host {
-            step: "POST /load".to_string(),
-            message: e.to_string(),
-        })?;
-    let response = String::from_utf8_lossy(&response);
-    let status: u16 = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    if status == 200 {
-        return Ok(());
-    }
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    Err(ReloadError::Rejected(admin_error(status, body)))
-}
-
-/// The `error` of Caddy's JSON answer (chunked or not), else the status.
-pub(crate) fn admin_error(status: u16, body: &str) -> String {
-    let json = body.find('{').zip(body.rfind('}'));
-    if let Some((start, end)) = json
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&body[start..=end])
-        && let Some(e) = v.get("error").and_then(|e| e.as_str())
-    {
-        return e.to_string();
-    }
-    match status {
-        0 => "no HTTP answer from the admin API".to_string(),
-        s => format!("HTTP {s}: {}", body.trim()),
-    }
+        .map_err(|e| match e {
+            AdminError::Silent(message) => ReloadError::Host {
+                step: "POST /load".to_string(),
+                message: format!("the admin API: {message}"),
+            },
+            AdminError::Refused(message) => ReloadError::Rejected(message),
+        })
 }
 
 /// Caddy's stderr is JSON log lines and an `Error: ...` line: keep the error.
@@ -308,14 +268,6 @@ mod tests {
 
     #[test]
     fn caddy_errors_are_extracted() {
-        assert_eq!(
-            admin_error(400, "{\"error\":\"loading config: bad\"}\n"),
-            "loading config: bad"
-        );
-        assert_eq!(
-            admin_error(400, "2a\r\n{\"error\":\"x\"}\r\n0\r\n\r\n"),
-            "x"
-        );
         assert_eq!(
             caddy_message("{\"level\":\"info\"}\nError: adapting config: wrong\n"),
             "adapting config: wrong"
