@@ -58,33 +58,6 @@ impl StateDb {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Appends events to a run opened with [`StateDb::begin_run`], after the ones it has,
-    /// in one transaction.
-    pub fn append_run_events(
-        &mut self,
-        run_id: i64,
-        events: &[RunEvent],
-    ) -> Result<(), StateError> {
-        let err = |e: rusqlite::Error| StateError::Db(e.to_string());
-        let tx = self.conn.transaction().map_err(err)?;
-        let next: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(seq) + 1, 0) FROM run_events WHERE run_id = ?1",
-                [run_id],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        for (i, e) in events.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO run_events (run_id, seq, node_id, event, at, message)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![run_id, next + i as i64, e.node_id, e.event, e.at, e.message],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)
-    }
-
     /// Closes a run opened with [`StateDb::begin_run`].
     pub fn finish_run(
         &mut self,

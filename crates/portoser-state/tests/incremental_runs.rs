@@ -1,14 +1,18 @@
-//! Run history written as it happens (`begin_run` / `append_run_events` / `finish_run`), so a
+//! Run history written as it happens (`begin_run` / `append_timed_events` / `finish_run`), so a
 //! run killed mid-way leaves its events up to the last flush.
 
-use portoser_state::{RunEvent, StateDb};
+use portoser_state::{RunEvent, StateDb, TimedEvent};
 
-fn event(node: &str, kind: &str) -> RunEvent {
-    RunEvent {
-        node_id: node.to_string(),
-        event: kind.to_string(),
-        at: "2026-11-26T08:00:00Z".to_string(),
-        message: String::new(),
+fn event(node: &str, kind: &str) -> TimedEvent {
+    TimedEvent {
+        event: RunEvent {
+            node_id: node.to_string(),
+            event: kind.to_string(),
+            at: "2026-11-26T08:00:00Z".to_string(),
+            message: String::new(),
+        },
+        elapsed_ms: None,
+        duration_ms: None,
     }
 }
 
@@ -19,9 +23,9 @@ fn a_run_is_readable_while_it_runs_and_closed_at_the_end() {
     let mut db = StateDb::open(&path).expect("open");
     let serial = db.serial().expect("serial");
     let id = db.begin_run("2026-11-26T08:00:00Z").expect("begin");
-    db.append_run_events(id, &[event("api/deploy", "started")])
+    db.append_timed_events(id, &[event("api/deploy", "started")])
         .expect("first batch");
-    db.append_run_events(
+    db.append_timed_events(
         id,
         &[
             event("api/deploy", "succeeded"),
