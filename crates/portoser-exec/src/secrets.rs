@@ -13,17 +13,19 @@ use portoser_transport::{Cmd, ExecOptions, Script, Transport};
 use portoser_vault::envfile::{self, Syntax};
 use portoser_vault::{APPROLE_FILE, Client, HostCredentials, KvSecret, SecretValue, VaultError};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 const QUICK: Duration = Duration::from_secs(30);
 
 /// Vault as apply sees it: where it is (no token: each host logs in with its own AppRole)
-/// and the KV mount. One login per host per run.
+/// and the KV mount. One login per host per run; hosts log in in parallel (the map's lock is
+/// held only to find a host's cell, never across a login).
 pub struct VaultAccess {
     client: Client,
     mount: String,
-    logins: Mutex<HashMap<String, Client>>,
+    logins: Mutex<HashMap<String, Arc<OnceCell<Client>>>>,
 }
 
 impl VaultAccess {
@@ -37,24 +39,29 @@ impl VaultAccess {
 
     /// The client logged in as `spec.host`'s AppRole (read from the host's file once).
     async fn host_client(&self, t: &Transport, spec: &ServiceSpec) -> Result<Client, NodeFailure> {
-        let mut logins = self.logins.lock().await;
-        if let Some(c) = logins.get(&spec.host) {
-            return Ok(c.clone());
-        }
-        let creds = read_credentials(t, spec).await?;
-        let client = self
-            .client
-            .approle_login(&creds.role_id, &creds.secret_id)
+        let cell = self
+            .logins
+            .lock()
             .await
-            .map_err(|e| {
-                let f = vault_failure(&e, None, &spec.host);
-                NodeFailure {
-                    message: format!("`{}` cannot log in to Vault: {e}", spec.host),
-                    ..f
-                }
-            })?;
-        logins.insert(spec.host.clone(), client.clone());
-        Ok(client)
+            .entry(spec.host.clone())
+            .or_default()
+            .clone();
+        // A failed login is not kept: the next service of the host tries again.
+        cell.get_or_try_init(|| async {
+            let creds = read_credentials(t, spec).await?;
+            self.client
+                .approle_login(&creds.role_id, &creds.secret_id)
+                .await
+                .map_err(|e| {
+                    let f = vault_failure(&e, None, &spec.host);
+                    NodeFailure {
+                        message: format!("`{}` cannot log in to Vault: {e}", spec.host),
+                        ..f
+                    }
+                })
+        })
+        .await
+        .cloned()
     }
 }
 
