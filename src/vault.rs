@@ -3,6 +3,7 @@
 //! comes from `VAULT_TOKEN` or a token file, never from the registry.
 
 use crate::project::ProjectPaths;
+use futures::StreamExt;
 use portoser_registry::Registry;
 use portoser_vault::{Client, Config, SecretValue};
 use std::path::Path;
@@ -111,6 +112,9 @@ pub fn fill_versions(
     VersionCheck::Checked
 }
 
+/// How many metadata reads the plan has in flight at once.
+const VERSION_QUERIES: usize = 16;
+
 /// The current version of each path (a path Vault does not have is left out: apply then
 /// fails on it, located).
 fn current_versions(
@@ -130,11 +134,18 @@ fn current_versions(
                     .build()
                     .map_err(|e| e.to_string())?;
                 rt.block_on(async {
+                    // Concurrently (a plan of 500 services must not wait for 500 round trips
+                    // one after another), a bounded number at a time.
+                    let answers: Vec<_> = futures::stream::iter(wanted)
+                        .map(|path| async { (path.clone(), client.kv_version(&mount, path).await) })
+                        .buffer_unordered(VERSION_QUERIES)
+                        .collect()
+                        .await;
                     let mut out = std::collections::BTreeMap::new();
-                    for path in wanted {
-                        match client.kv_version(&mount, path).await {
+                    for (path, answer) in answers {
+                        match answer {
                             Ok(v) => {
-                                out.insert(path.clone(), v);
+                                out.insert(path, v);
                             }
                             Err(portoser_vault::VaultError::NotFound { .. }) => {}
                             Err(e) => return Err(e.to_string()),
