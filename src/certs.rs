@@ -2,14 +2,16 @@
 //!
 //! Plan reads the store and hands the planner facts: each `tls: auto` service's certificate
 //! fingerprint and why it must be renewed (missing, expiring within `renew_before`, SANs no
-//! longer matching the registry, not from the current CA). The plan stays a pure function of
-//! its inputs: nothing is issued while planning. Apply issues what the plan renews, then
-//! records the new fingerprints and hands the files to the `certs` nodes (docs/certs.md).
+//! longer matching the registry, not from the current CA), and the same for each
+//! `client_cert: auto` service's client certificate (its reasons say "client certificate").
+//! The plan stays a pure function of its inputs: nothing is issued while planning. Apply
+//! issues what the plan renews, then records the new fingerprints and hands the files to the
+//! `certs` nodes (docs/certs.md).
 
 use crate::project::ProjectPaths;
 use portoser_certs::{CaKeyHome, CertError, Finding, Lifetime, NewCa, Pki, check};
 use portoser_diag::{Diagnostic, Span};
-use portoser_exec::CertFiles;
+use portoser_exec::{CertFiles, CertPair};
 use portoser_plan::{CertFact, NodeKind, Plan, cert_sans};
 use portoser_registry::{Registry, Service};
 use std::collections::BTreeMap;
@@ -147,10 +149,10 @@ pub fn now() -> i64 {
 #[derive(Debug, Default)]
 pub struct Facts {
     pub certs: BTreeMap<String, CertFact>,
-    /// `certificate of api` → fingerprint and whether it is due: a saved plan goes stale
-    /// when the store changes under it.
+    /// `certificate of api` (`client certificate of caller`) → fingerprint and whether it is
+    /// due: a saved plan goes stale when the store changes under it.
     pub inputs: BTreeMap<String, String>,
-    /// E0450 per `tls: auto` service when the project has no CA.
+    /// E0450 per `tls: auto` or `client_cert: auto` service when the project has no CA.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -159,27 +161,54 @@ pub fn auto_services(registry: &Registry) -> impl Iterator<Item = &Service> {
     registry.services.iter().filter(|s| s.tls.is_some())
 }
 
-/// Reads the store for every `tls: auto` service at time `now`.
+/// The `client_cert: auto` services of the registry.
+pub fn client_services(registry: &Registry) -> impl Iterator<Item = &Service> {
+    registry.services.iter().filter(|s| s.client_cert.is_some())
+}
+
+/// Services the project CA issues something to (`tls: auto`, `client_cert: auto`).
+fn cert_services(registry: &Registry) -> impl Iterator<Item = &Service> {
+    registry
+        .services
+        .iter()
+        .filter(|s| s.tls.is_some() || s.client_cert.is_some())
+}
+
+/// Reads the store for every `tls: auto` and `client_cert: auto` service at time `now`.
 pub fn read_facts(pki: &Pki, registry: &Registry, now: i64) -> Facts {
     let mut facts = Facts::default();
     let renew_before = settings(registry).renew_before;
-    for service in auto_services(registry) {
+    for service in cert_services(registry) {
         let name = service.name.value.clone();
         if !pki.has_ca() {
             facts.diagnostics.push(no_ca(pki, service));
             continue;
         }
         let fact = fact(pki, registry, service, renew_before, now);
-        let due = if fact.renew.is_empty() { "" } else { " (due)" };
-        let fp = fact.fingerprint.as_deref().unwrap_or("none");
-        facts
-            .inputs
-            .insert(format!("certificate of {name}"), format!("{fp}{due}"));
+        let mut input = |what: &str, fp: &Option<String>, renew: &[String]| {
+            let due = if renew.is_empty() { "" } else { " (due)" };
+            let fp = fp.as_deref().unwrap_or("none");
+            facts
+                .inputs
+                .insert(format!("{what} of {name}"), format!("{fp}{due}"));
+        };
+        if service.tls.is_some() {
+            input("certificate", &fact.fingerprint, &fact.renew);
+        }
+        if service.client_cert.is_some() {
+            input(
+                "client certificate",
+                &fact.client_fingerprint,
+                &fact.client_renew,
+            );
+        }
         facts.certs.insert(name, fact);
     }
     facts
 }
 
+/// What the store holds for `service`: its server certificate (with `tls: auto`) and its
+/// client certificate (with `client_cert: auto`), each with why it must be issued again.
 fn fact(
     pki: &Pki,
     registry: &Registry,
@@ -187,30 +216,76 @@ fn fact(
     renew_before: u64,
     now: i64,
 ) -> CertFact {
-    let sans = cert_sans(registry, service);
-    let Ok(paths) = pki.server_paths(&service.name.value) else {
-        return CertFact {
-            fingerprint: None,
-            renew: vec!["no certificate issued yet".into()],
-        };
+    let name = &service.name.value;
+    let mut fact = CertFact::default();
+    if service.tls.is_some() {
+        let sans = cert_sans(registry, service);
+        let (fingerprint, renew) =
+            one_fact(pki, pki.server_paths(name), Some(&sans), renew_before, now);
+        (fact.fingerprint, fact.renew) = (fingerprint, renew);
+    }
+    if service.client_cert.is_some() {
+        let (fingerprint, renew) =
+            one_fact(pki, pki.service_client_paths(name), None, renew_before, now);
+        fact.client_fingerprint = fingerprint;
+        fact.client_renew = renew.iter().map(|r| client_reason(r)).collect();
+    }
+    fact
+}
+
+/// One certificate's fingerprint and renewal reasons (a key's mode is `certs check`'s, not
+/// a reason to issue again).
+fn one_fact(
+    pki: &Pki,
+    paths: Result<portoser_certs::Paths, CertError>,
+    sans: Option<&[String]>,
+    renew_before: u64,
+    now: i64,
+) -> (Option<String>, Vec<String>) {
+    let Ok(paths) = paths else {
+        return (None, vec![NOT_ISSUED.into()]);
     };
-    let (info, findings) = check(pki, &paths, Some(&sans), renew_before, now);
+    let (info, findings) = check(pki, &paths, sans, renew_before, now);
     let renew = findings
         .iter()
         .filter(|f| f.renews())
         .map(|f| match f {
-            Finding::Missing(_) => "no certificate issued yet".to_string(),
+            Finding::Missing(_) => NOT_ISSUED.to_string(),
             other => other.to_string(),
         })
         .collect();
-    CertFact {
-        fingerprint: info.map(|i| i.fingerprint),
-        renew,
+    (info.map(|i| i.fingerprint), renew)
+}
+
+const NOT_ISSUED: &str = "no certificate issued yet";
+
+/// A reason about the client certificate, told apart from the server certificate's:
+/// "client certificate expires in 12 days", "no client certificate issued yet".
+fn client_reason(reason: &str) -> String {
+    if reason == NOT_ISSUED {
+        "no client certificate issued yet".to_string()
+    } else if let Some(rest) = reason.strip_prefix("certificate ") {
+        format!("client certificate {rest}")
+    } else {
+        format!("client certificate: {reason}")
     }
 }
 
+/// Where a service asks the CA: `tls: auto`, else `client_cert: auto`.
 fn tls_span(service: &Service) -> Span {
-    service.tls.map_or(service.name.span, |t| t.span)
+    service
+        .tls
+        .or(service.client_cert)
+        .map_or(service.name.span, |t| t.span)
+}
+
+/// The label at [`tls_span`].
+fn asks(service: &Service) -> &'static str {
+    if service.tls.is_some() {
+        "`tls: auto` issues from the project CA"
+    } else {
+        "`client_cert: auto` issues from the project CA"
+    }
 }
 
 fn no_ca(pki: &Pki, service: &Service) -> Diagnostic {
@@ -221,7 +296,7 @@ fn no_ca(pki: &Pki, service: &Service) -> Diagnostic {
             service.name.value
         ),
     )
-    .at(tls_span(service), "`tls: auto` issues from the project CA")
+    .at(tls_span(service), asks(service))
     .with_note(format!(
         "no CA at `{}`",
         ProjectPaths::display(&pki.ca_cert_path())
@@ -260,20 +335,30 @@ pub fn prepare(
     for service in active {
         let name = &service.name.value;
         let fact = fact(&pki, registry, service, settings.renew_before, now);
-        if !fact.renew.is_empty() {
+        if !fact.renew.is_empty() || !fact.client_renew.is_empty() {
             // The CA key leaves Vault only when something is issued, once per run.
             if !key_ready {
                 pki = with_ca_key(pki, registry, paths).map_err(|e| cannot_issue(service, &e))?;
                 key_ready = true;
             }
+        }
+        if !fact.renew.is_empty() {
             let sans = cert_sans(registry, service);
             pki.issue_server(name, &sans, settings.lifetime)
                 .map_err(|e| cannot_issue(service, &e))?;
             issued.push(format!("{name}: issued ({})", fact.renew.join("; ")));
         }
+        if !fact.client_renew.is_empty() {
+            pki.issue_service_client(name, settings.lifetime)
+                .map_err(|e| cannot_issue(service, &e))?;
+            issued.push(format!(
+                "{name} (client): issued ({})",
+                fact.client_renew.join("; ")
+            ));
+        }
         files.insert(
             name.clone(),
-            read_files(&pki, name).map_err(|e| cannot_issue(service, &e))?,
+            read_files(&pki, service).map_err(|e| cannot_issue(service, &e))?,
         );
     }
     let facts = read_facts(&pki, registry, now).certs;
@@ -284,20 +369,38 @@ pub fn prepare(
     })
 }
 
-fn read_files(pki: &Pki, service: &str) -> Result<CertFiles, CertError> {
-    let paths = pki.server_paths(service)?;
-    let read = |p: &std::path::Path| {
-        std::fs::read(p).map_err(|e| CertError::Io {
-            path: p.to_path_buf(),
-            error: e,
-        })
-    };
+fn read(p: &std::path::Path) -> Result<Vec<u8>, CertError> {
+    std::fs::read(p).map_err(|e| CertError::Io {
+        path: p.to_path_buf(),
+        error: e,
+    })
+}
+
+fn read_pair(paths: Result<portoser_certs::Paths, CertError>) -> Result<CertPair, CertError> {
+    let paths = paths?;
     let info = portoser_certs::inspect_file(&paths.cert)?;
-    Ok(CertFiles {
+    Ok(CertPair {
         cert: read(&paths.cert)?,
         key: read(&paths.key)?,
-        ca: read(&pki.ca_cert_path())?,
         fingerprint: info.fingerprint,
+    })
+}
+
+/// What the service's `certs` node uploads: the certificates it asks for, and the CA.
+fn read_files(pki: &Pki, service: &Service) -> Result<CertFiles, CertError> {
+    let name = &service.name.value;
+    let server = match service.tls {
+        Some(_) => Some(read_pair(pki.server_paths(name))?),
+        None => None,
+    };
+    let client = match service.client_cert {
+        Some(_) => Some(read_pair(pki.service_client_paths(name))?),
+        None => None,
+    };
+    Ok(CertFiles {
+        server,
+        client,
+        ca: read(&pki.ca_cert_path())?,
     })
 }
 
@@ -307,7 +410,7 @@ fn cannot_issue(service: &Service, e: &dyn std::fmt::Display) -> Box<Diagnostic>
             CANNOT_ISSUE,
             format!("cannot issue the certificate of `{}`", service.name.value),
         )
-        .at(tls_span(service), "`tls: auto` issues from the project CA")
+        .at(tls_span(service), asks(service))
         .with_note(e.to_string())
         .with_help(
             "`portoser certs check` shows the state of the store; nothing was changed on the hosts",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// not exist ...), which a schema cannot know: such registries must be accepted.
 const SCHEMA_SEES: &[&str] = &[
     "E0103", "E0104", "E0105", "E0107", "E0119", "E0121", "E0122", "E0125", "E0127", "E0163",
-    "W0101",
+    "E0164", "W0101",
 ];
 
 /// Codes a schema cannot decide (a registry with only these is skipped): duplicate keys (lost

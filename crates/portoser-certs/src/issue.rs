@@ -196,7 +196,25 @@ impl Pki {
 
     /// Issues and stores the client certificate `name` (CN = name, EKU clientAuth) for mTLS.
     pub fn issue_client(&self, name: &str, lifetime: Lifetime) -> Result<Issued, CertError> {
-        let paths = self.client_paths(name)?;
+        self.client_into(name, self.client_paths(name)?, lifetime)
+    }
+
+    /// Issues and stores the client certificate of the service `service` (`client_cert:
+    /// auto`; CN = service, EKU clientAuth only) in `service-clients/`.
+    pub fn issue_service_client(
+        &self,
+        service: &str,
+        lifetime: Lifetime,
+    ) -> Result<Issued, CertError> {
+        self.client_into(service, self.service_client_paths(service)?, lifetime)
+    }
+
+    fn client_into(
+        &self,
+        name: &str,
+        paths: Paths,
+        lifetime: Lifetime,
+    ) -> Result<Issued, CertError> {
         let mut params = leaf_params(name, &[])?;
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         self.sign_and_store(params, lifetime, paths)

@@ -90,6 +90,36 @@ fn a_client_certificate_is_for_client_auth_only() {
 }
 
 #[test]
+fn a_service_client_certificate_has_its_own_directory() {
+    let (_dir, pki) = pki();
+    let person = pki
+        .issue_client("caller", Lifetime::days(7).unwrap())
+        .unwrap();
+    let service = pki
+        .issue_service_client("caller", Lifetime::days(2).unwrap())
+        .unwrap();
+    assert_ne!(person.paths.cert, service.paths.cert);
+    assert!(service.info.client_auth && !service.info.server_auth);
+    assert!(service.info.sans.is_empty());
+    assert_eq!(service.info.subject, "CN=caller");
+    assert_eq!(mode(&service.paths.key), 0o600);
+    assert_eq!(mode(&service.paths.cert), 0o644);
+    assert_eq!(mode(service.paths.cert.parent().unwrap()), 0o700);
+    assert_eq!(pki.service_clients().unwrap(), vec!["caller".to_string()]);
+    assert_eq!(pki.clients().unwrap(), vec!["caller".to_string()]);
+    // The person's certificate was not overwritten.
+    let again = crate::inspect_file(&person.paths.cert).unwrap();
+    assert_eq!(again.fingerprint, person.info.fingerprint);
+    let days = service.info.days_left(now());
+    assert!((1..=2).contains(&days), "{days}");
+    let (_, findings) = check(&pki, &service.paths, None, 86_400 * 3, now());
+    assert!(
+        matches!(findings.as_slice(), [Finding::ExpiresSoon { .. }]),
+        "{findings:?}"
+    );
+}
+
+#[test]
 fn lifetimes_over_398_days_or_zero_are_refused() {
     assert!(Lifetime::days(398).is_ok());
     let err = Lifetime::days(399).unwrap_err().to_string();
@@ -220,6 +250,21 @@ fn openssl_verifies_the_chain_and_the_lifetime() {
         client.paths.cert.as_os_str(),
     ]);
     assert!(!wrong.status.success());
+    // A service's client certificate is for clients only.
+    let service = pki
+        .issue_service_client("caller", Lifetime::default())
+        .unwrap();
+    for (purpose, ok) in [("sslclient", true), ("sslserver", false)] {
+        let out = openssl(&[
+            "verify".as_ref(),
+            "-purpose".as_ref(),
+            purpose.as_ref(),
+            "-CAfile".as_ref(),
+            ca.as_os_str(),
+            service.paths.cert.as_os_str(),
+        ]);
+        assert_eq!(out.status.success(), ok, "{purpose}: {out:?}");
+    }
 }
 
 #[test]

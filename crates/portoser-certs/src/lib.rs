@@ -2,15 +2,17 @@
 //!
 //! A PKI store local to the machine running portoser (`<project>/.portoser/pki/`): the CA,
 //! one server certificate per service that asks for one (`tls: auto`), client certificates
-//! for mTLS. Certificates are short-lived (90 days by default, never more than 398: Apple's
-//! limit) and renewed by the plan when they near expiry or their names no longer match.
+//! for mTLS (people's, and services' with `client_cert: auto`). Certificates are
+//! short-lived (90 days by default, never more than 398: Apple's limit) and renewed by the
+//! plan when they near expiry or their names no longer match.
 //!
 //! The API other parts of portoser use:
 //! - [`Pki::for_project`] / [`Pki::at`]: where the store is; [`Pki::ca_cert_path`] is the CA
 //!   file Caddy's `client_auth` trusts.
 //! - [`Pki::init_ca`]: create the CA (refuses to replace one unless forced).
-//! - [`Pki::issue_server`] / [`Pki::issue_client`]: issue and store a certificate, returning
-//!   its [`Paths`]; [`Pki::server_paths`] / [`Pki::client_paths`] say where they are.
+//! - [`Pki::issue_server`] / [`Pki::issue_client`] / [`Pki::issue_service_client`]: issue and
+//!   store a certificate, returning its [`Paths`]; [`Pki::server_paths`] /
+//!   [`Pki::client_paths`] / [`Pki::service_client_paths`] say where they are.
 //! - [`inspect`] / [`check`]: read a certificate back and find what is wrong with it.
 //!
 //! Nothing here prints or exits; errors are [`CertError`] values the CLI turns into

@@ -9,7 +9,12 @@
 //!   services/<service>.key  0600
 //!   clients/<name>.crt      0644  client certificate (EKU clientAuth) for mTLS
 //!   clients/<name>.key      0600
+//!   service-clients/<service>.crt  0644  a service's client certificate (`client_cert: auto`)
+//!   service-clients/<service>.key  0600
 //! ```
+//!
+//! Services' client certificates have a directory of their own: a person's `certs client
+//! api` and the service `api`'s client certificate never overwrite each other.
 
 use crate::CertError;
 use std::fmt;
@@ -119,6 +124,11 @@ impl Pki {
         self.paths("clients", name)
     }
 
+    /// Where the client certificate of `service` (`client_cert: auto`) is.
+    pub fn service_client_paths(&self, service: &str) -> Result<Paths, CertError> {
+        self.paths("service-clients", service)
+    }
+
     fn paths(&self, kind: &str, name: &str) -> Result<Paths, CertError> {
         check_name(name)?;
         let dir = self.root.join(kind);
@@ -157,6 +167,11 @@ impl Pki {
     pub fn clients(&self) -> Result<Vec<String>, CertError> {
         self.names("clients")
     }
+
+    /// Every service client certificate (`client_cert: auto`) in the store, sorted.
+    pub fn service_clients(&self) -> Result<Vec<String>, CertError> {
+        self.names("service-clients")
+    }
 }
 
 /// A service or client name becomes a file name: keep it to a safe alphabet.
@@ -188,6 +203,11 @@ mod tests {
         assert_eq!(api.key, Path::new("/p/.portoser/pki/services/api.key"));
         let ops = pki.client_paths("ops").unwrap();
         assert_eq!(ops.cert, Path::new("/p/.portoser/pki/clients/ops.crt"));
+        let caller = pki.service_client_paths("caller").unwrap();
+        assert_eq!(
+            caller.key,
+            Path::new("/p/.portoser/pki/service-clients/caller.key")
+        );
     }
 
     #[test]

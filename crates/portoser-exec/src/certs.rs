@@ -1,8 +1,9 @@
-//! The `certs` node of a `tls: auto` service: puts its server certificate, key and the
-//! project CA into `<service dir>/tls/` on its host (`server.crt`, `server.key` 0600,
-//! `ca.crt`), each atomically through the transport's upload. The CLI issued or renewed the
-//! certificate in the local store before the run and hands the bytes in; the key exists only
-//! in memory here and in that file, never in a message (docs/certs.md).
+//! The `certs` node of a `tls: auto` or `client_cert: auto` service: puts its certificates,
+//! keys and the project CA into `<service dir>/tls/` on its host (`server.crt`, `server.key`,
+//! `client.crt`, `client.key`, keys 0600, `ca.crt`), each atomically through the transport's
+//! upload. The CLI issued or renewed the certificates in the local store before the run and
+//! hands the bytes in; a key exists only in memory here and in that file, never in a message
+//! (docs/certs.md).
 
 use crate::engine_runner::{EngineRunner, exec, transport_failure};
 use crate::{FailureKind, NodeFailure, NodeOutput};
@@ -16,22 +17,67 @@ const QUICK: Duration = Duration::from_secs(30);
 /// The directory under the service's directory that holds its TLS files.
 pub const TLS_DIR: &str = "tls";
 
-/// One service's TLS material, read from the local PKI store by the CLI.
+/// One certificate and its key, read from the local PKI store.
 #[derive(Clone)]
-pub struct CertFiles {
+pub struct CertPair {
     pub cert: Vec<u8>,
     pub key: Vec<u8>,
-    pub ca: Vec<u8>,
     /// `sha256:<hex>` of the certificate, for the node's message.
     pub fingerprint: String,
 }
 
 /// Never prints the key.
-impl fmt::Debug for CertFiles {
+impl fmt::Debug for CertPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CertFiles")
+        f.debug_struct("CertPair")
             .field("fingerprint", &self.fingerprint)
             .finish_non_exhaustive()
+    }
+}
+
+/// One service's TLS material: its server certificate (`tls: auto`), its client certificate
+/// (`client_cert: auto`), the project CA.
+#[derive(Clone, Debug)]
+pub struct CertFiles {
+    pub server: Option<CertPair>,
+    pub client: Option<CertPair>,
+    pub ca: Vec<u8>,
+}
+
+impl CertFiles {
+    /// What is uploaded, in order: each key before its certificate (a certificate never
+    /// points at a key that is not there yet), the CA last.
+    fn uploads(&self) -> Vec<(&'static str, &[u8], u32)> {
+        let mut out = Vec::new();
+        for (pair, key, cert) in [
+            (&self.server, "server.key", "server.crt"),
+            (&self.client, "client.key", "client.crt"),
+        ] {
+            if let Some(pair) = pair {
+                out.push((key, pair.key.as_slice(), 0o600));
+                out.push((cert, pair.cert.as_slice(), 0o644));
+            }
+        }
+        out.push(("ca.crt", self.ca.as_slice(), 0o644));
+        out
+    }
+
+    /// `certificate sha256:ab12…, client certificate sha256:cd34…`: fingerprints only.
+    fn summary(&self) -> String {
+        let short = |p: &CertPair| {
+            p.fingerprint
+                .get(..19)
+                .unwrap_or(&p.fingerprint)
+                .to_string()
+        };
+        let mut parts = Vec::new();
+        if let Some(p) = &self.server {
+            parts.push(format!("certificate {}…", short(p)));
+        }
+        if let Some(p) = &self.client {
+            parts.push(format!("client certificate {}…", short(p)));
+        }
+        parts.join(", ")
     }
 }
 
@@ -62,19 +108,72 @@ impl EngineRunner {
         let dir = format!("{}/{TLS_DIR}", spec.service_dir.trim_end_matches('/'));
         let mkdir = Cmd::new("mkdir").arg("-p").arg(&dir);
         exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
-        // The key first: a certificate never points at a key that is not there yet.
-        for (file, bytes, mode) in [
-            ("server.key", &files.key, 0o600),
-            ("server.crt", &files.cert, 0o644),
-            ("ca.crt", &files.ca, 0o644),
-        ] {
+        for (file, bytes, mode) in files.uploads() {
             t.upload(&format!("{dir}/{file}"), bytes, mode, QUICK)
                 .await
                 .map_err(transport_failure)?;
         }
-        let short = files.fingerprint.get(..19).unwrap_or(&files.fingerprint);
-        Ok(NodeOutput::message(format!(
-            "certificate {short}… in {dir}"
-        )))
+        Ok(NodeOutput::message(format!("{} in {dir}", files.summary())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(tag: &str) -> CertPair {
+        CertPair {
+            cert: format!("{tag} cert").into_bytes(),
+            key: format!("{tag} KEY").into_bytes(),
+            fingerprint: format!("sha256:{tag}0123456789abcdef0123456789"),
+        }
+    }
+
+    #[test]
+    fn keys_go_first_with_0600_and_only_what_the_service_has() {
+        let files = CertFiles {
+            server: None,
+            client: Some(pair("c")),
+            ca: b"ca".to_vec(),
+        };
+        let order: Vec<(&str, u32)> = files.uploads().iter().map(|u| (u.0, u.2)).collect();
+        assert_eq!(
+            order,
+            [
+                ("client.key", 0o600),
+                ("client.crt", 0o644),
+                ("ca.crt", 0o644)
+            ]
+        );
+        let both = CertFiles {
+            server: Some(pair("s")),
+            ..files
+        };
+        let names: Vec<&str> = both.uploads().iter().map(|u| u.0).collect();
+        assert_eq!(
+            names,
+            [
+                "server.key",
+                "server.crt",
+                "client.key",
+                "client.crt",
+                "ca.crt"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_summary_and_debug_never_show_a_key() {
+        let files = CertFiles {
+            server: Some(pair("s")),
+            client: Some(pair("c")),
+            ca: b"ca".to_vec(),
+        };
+        assert_eq!(
+            files.summary(),
+            "certificate sha256:s0123456789a…, client certificate sha256:c0123456789a…"
+        );
+        let debug = format!("{files:?}");
+        assert!(!debug.contains("KEY"), "{debug}");
     }
 }

@@ -96,11 +96,10 @@ pub fn plan_at_with_facts(
             .remove(name)
             .unwrap_or_else(|| service_config(registry, service));
         let own_hooks: Vec<&HookSpec> = hooks.iter().filter(|h| h.service == name).collect();
-        let renew = match (&config.cert, certs.get(name)) {
-            (Some(_), Some(fact)) => fact.renew.as_slice(),
-            _ => &[],
-        };
-        planned.push(b.service(name, config, recorded, &own_hooks, renew));
+        let renew = certs.get(name).map_or_else(Vec::new, |fact| {
+            fact.renewals(config.cert.is_some(), config.client_cert.is_some())
+        });
+        planned.push(b.service(name, config, recorded, &own_hooks, &renew));
     }
     let by_name: HashMap<&str, usize> = planned
         .iter()
@@ -321,7 +320,7 @@ impl Builder {
         if !config.secrets.is_empty() {
             chain.push(self.add(node(NodeKind::Secrets, "secrets", &host)));
         }
-        if config.cert.is_some() {
+        if config.cert.is_some() || config.client_cert.is_some() {
             chain.push(self.add(node(NodeKind::Certs, "certs", &host)));
         }
         let entry_at = chain.len();

@@ -55,6 +55,18 @@ pub struct ServiceConfig {
     /// when absent, so states written before it existed hash the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert: Option<CertConfig>,
+    /// `client_cert: auto`: the client certificate the project CA issued for it. Skipped
+    /// when absent, so states written before it existed hash the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<ClientCertConfig>,
+}
+
+/// The client certificate of a `client_cert: auto` service: which one it is, so a renewed
+/// or re-issued certificate redeploys (and restarts) the service with the new files.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCertConfig {
+    /// `sha256:<hex>` of the certificate in the local store; `None` before one is issued.
+    pub fingerprint: Option<String>,
 }
 
 /// The certificate of a `tls: auto` service: its names and which certificate it is, so a
@@ -77,6 +89,26 @@ pub struct CertFact {
     /// Why it must be issued (again) before deploying: "certificate expires in 12 days",
     /// "SANs changed: ...". Empty when the stored certificate is good.
     pub renew: Vec<String>,
+    /// `client_cert: auto`: the stored client certificate's fingerprint.
+    pub client_fingerprint: Option<String>,
+    /// Why the client certificate must be issued (again), each reason naming it ("client
+    /// certificate expires in 12 days"). Empty when it is good.
+    pub client_renew: Vec<String>,
+}
+
+impl CertFact {
+    /// Every renewal reason the plan shows for a service: the server certificate's when it
+    /// has `tls: auto` (`server`), then the client certificate's with `client_cert: auto`.
+    pub fn renewals(&self, server: bool, client: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if server {
+            out.extend(self.renew.iter().cloned());
+        }
+        if client {
+            out.extend(self.client_renew.iter().cloned());
+        }
+        out
+    }
 }
 
 /// The SANs of a `tls: auto` service's certificate: its public hostname, its host's address
@@ -125,6 +157,22 @@ fn cert_config(
         sans: cert_sans(registry, service),
         fingerprint,
     })
+}
+
+/// The client certificate part: `None` unless `client_cert: auto`; the fingerprint as for
+/// [`cert_config`] (a good one's, none when due, the recorded one when nobody looked).
+fn client_cert_config(
+    service: &Service,
+    fact: Option<&CertFact>,
+    old: Option<&ServiceConfig>,
+) -> Option<ClientCertConfig> {
+    service.client_cert?;
+    let fingerprint = match fact {
+        Some(f) if f.client_renew.is_empty() => f.client_fingerprint.clone(),
+        Some(_) => None,
+        None => old.and_then(|o| o.client_cert.as_ref()?.fingerprint.clone()),
+    };
+    Some(ClientCertConfig { fingerprint })
 }
 
 /// The digest of one service's project files, computed by the CLI (which reads them).
@@ -176,6 +224,7 @@ pub fn service_configs_with_certs(
             }
             let old = recorded.services.get(&name).map(|o| &o.config);
             config.cert = cert_config(registry, service, certs.get(&name), old);
+            config.client_cert = client_cert_config(service, certs.get(&name), old);
             (name, config)
         })
         .collect()
@@ -249,6 +298,7 @@ pub fn service_config(registry: &Registry, service: &Service) -> ServiceConfig {
         sources_hash: None,
         source_files: BTreeMap::new(),
         cert: None,
+        client_cert: None,
     }
 }
 

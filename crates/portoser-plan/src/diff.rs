@@ -122,7 +122,20 @@ pub(crate) fn reasons(old: &ServiceConfig, new: &ServiceConfig) -> Vec<String> {
         out.push(files_reason(old, new));
     }
     cert_reasons(old, new, &mut out);
+    client_cert_reasons(old, new, &mut out);
     out
+}
+
+/// `client_cert: auto` turned on or off, a client certificate issued since the last apply.
+fn client_cert_reasons(old: &ServiceConfig, new: &ServiceConfig, out: &mut Vec<String>) {
+    match (&old.client_cert, &new.client_cert) {
+        (None, Some(_)) => out.push("client_cert: auto added".to_string()),
+        (Some(_), None) => out.push("client_cert: auto removed".to_string()),
+        (Some(a), Some(b)) if a.fingerprint != b.fingerprint && b.fingerprint.is_some() => {
+            out.push("client certificate re-issued since the last apply".to_string());
+        }
+        _ => {}
+    }
 }
 
 /// `tls: auto` turned on or off, names the certificate must carry, a certificate issued

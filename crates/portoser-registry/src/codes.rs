@@ -44,6 +44,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error("E0161", "certs renew_before not shorter than the lifetime"),
     CodeInfo::error("E0162", "tls: auto together with tls_cert or tls_key"),
     CodeInfo::error("E0163", "unknown tls mode"),
+    CodeInfo::error("E0164", "unknown client_cert mode"),
     CodeInfo::error("E0170", "Vault address is plain HTTP outside a dev setup"),
     CodeInfo::error("E0171", "service has secrets but no Vault is configured"),
     CodeInfo::error("E0172", "secret path is not a usable Vault path"),
@@ -54,4 +55,8 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::warning("W0105", "health block has nothing to check"),
     CodeInfo::warning("W0106", "SSH setting on a local host"),
     CodeInfo::warning("W0151", "hostnames but no caddy ingress_host"),
+    CodeInfo::warning(
+        "W0160",
+        "dependency on an mtls service without client_cert: auto",
+    ),
 ];

@@ -365,6 +365,9 @@ pub struct Service {
     pub tls: Option<Spanned<TlsMode>>,
     /// **new**: Caddy requires a client certificate signed by `ca_cert` (mTLS enforced).
     pub mtls: Option<Spanned<bool>>,
+    /// **new**: `client_cert: auto`: the project CA issues this service a client certificate
+    /// (to call `mtls: true` services) and apply puts it on the host (docs/certs.md).
+    pub client_cert: Option<Spanned<TlsMode>>,
     pub description: Option<SString>,
     pub working_dir: Option<SString>,
     pub python_manager: Option<SString>,
@@ -407,6 +410,7 @@ impl Service {
             ca_cert: None,
             tls: None,
             mtls: None,
+            client_cert: None,
             description: None,
             working_dir: None,
             python_manager: None,

@@ -102,7 +102,7 @@ fn property(section: Section, key: &str) -> Option<Value> {
         (Top, "vault") => object(Vault, VAULT_KEYS),
         (Top, "certs") => object(Certs, CERTS_KEYS),
         (Certs, "lifetime" | "renew_before") => nullable(duration()),
-        (Service, "tls") => nullable(choice(TlsMode::ALL.map(TlsMode::as_str))),
+        (Service, "tls" | "client_cert") => nullable(choice(TlsMode::ALL.map(TlsMode::as_str))),
         (Top, "defaults") => object(Defaults, DEFAULTS_KEYS),
         (Service, "health") => object(Health, HEALTH_KEYS),
         (_, "ssh_port" | "port" | "http_port" | "https_port") => nullable(port()),

@@ -1,6 +1,7 @@
 //! `portoser certs …`: the project CA and its certificates (docs/certs.md). `init-ca` creates
 //! the CA, `issue`/`client` issue into the local store, `list` shows what is there, `check`
-//! reports (located at the registry's `tls: auto`) what is expired, due, misnamed or exposed.
+//! reports (located at the registry's `tls: auto` or `client_cert: auto`) what is expired,
+//! due, misnamed or exposed.
 
 use super::Exit;
 use super::output::Output;
@@ -32,9 +33,14 @@ pub enum CertsCommand {
         vault: bool,
     },
     /// Issue (again) SERVICE's server certificate: SANs hostname, host address, localhost,
-    /// 127.0.0.1, ::1; EKU serverAuth. The next apply puts it on the host
+    /// 127.0.0.1, ::1; EKU serverAuth. With --client its client certificate (`client_cert:
+    /// auto`). The next apply puts it on the host
     Issue {
         service: String,
+        /// The service's client certificate (EKU clientAuth, CN=SERVICE) into
+        /// .portoser/pki/service-clients/, not its server certificate
+        #[arg(long)]
+        client: bool,
         /// Validity (`90d`, `12h`, `60s`) [default: registry `certs.lifetime`, else 90d]; at most 398d
         #[arg(long, value_name = "DURATION")]
         lifetime: Option<String>,
@@ -70,9 +76,16 @@ pub fn run(paths: &ProjectPaths, cmd: &CertsCommand, out: &Output) -> Exit {
             init_ca_vault(paths, &pki, *force, name, out)
         }
         CertsCommand::InitCa { force, name, .. } => init_ca(&pki, *force, name, out),
-        CertsCommand::Issue { service, lifetime } => {
-            issue(paths, &pki, service, lifetime.as_deref(), out)
-        }
+        CertsCommand::Issue {
+            service,
+            lifetime,
+            client: false,
+        } => issue(paths, &pki, service, lifetime.as_deref(), out),
+        CertsCommand::Issue {
+            service,
+            lifetime,
+            client: true,
+        } => issue_client(paths, &pki, service, lifetime.as_deref(), out),
         CertsCommand::Client { name, lifetime } => {
             client(paths, &pki, name, lifetime.as_deref(), out)
         }
@@ -217,10 +230,50 @@ fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &
     match pki.issue_server(name, &sans, life) {
         Ok(issued) => {
             print_issued(&issued.paths, &issued.info, out);
-            if service.tls.is_none() {
+            if service.tls.is_none() && service.client_cert.is_some() {
+                out.stderr(&format!("note: `{name}` says `client_cert: auto`, not `tls: auto`: apply does not put this server certificate on its host; `portoser certs issue {name} --client` issues its client certificate"));
+            } else if service.tls.is_none() {
                 out.stderr(&format!("note: `{name}` does not say `tls: auto`: apply does not put this certificate on its host"));
             } else {
                 out.stderr("note: the next `portoser apply` puts it on the host");
+            }
+            Exit::Ok
+        }
+        Err(e) => cert_error(&e, out),
+    }
+}
+
+/// `certs issue SERVICE --client`: the service's client certificate, by hand (the plan
+/// renews it by itself when due).
+fn issue_client(
+    paths: &ProjectPaths,
+    pki: &Pki,
+    name: &str,
+    life: Option<&str>,
+    out: &Output,
+) -> Exit {
+    let registry = match loaded(paths, out) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let Some(service) = registry.service(name) else {
+        out.stderr(&format!(
+            "error: no service `{name}` in {}",
+            ProjectPaths::display(&paths.registry)
+        ));
+        return Exit::Problems;
+    };
+    let (life, pki) = match issuer(paths, pki, life, &registry, out) {
+        Ok(ready) => ready,
+        Err(exit) => return exit,
+    };
+    match pki.issue_service_client(name, life) {
+        Ok(issued) => {
+            print_issued(&issued.paths, &issued.info, out);
+            if service.client_cert.is_none() {
+                out.stderr(&format!("note: `{name}` does not say `client_cert: auto`: apply does not put this certificate on its host"));
+            } else {
+                out.stderr("note: the next `portoser apply` puts it on the host (tls/client.crt, tls/client.key) and restarts the service");
             }
             Exit::Ok
         }

@@ -2,12 +2,12 @@
 //! diagnostics).
 
 use super::ListFormat;
-use crate::certs::{self, auto_services, settings};
+use crate::certs::{self, auto_services, client_services, settings};
 use crate::cli::Exit;
 use crate::cli::output::{Output, columns};
 use crate::project::ProjectPaths;
 use portoser_certs::{Finding, Paths, Pki, check, inspect_file, utc_text};
-use portoser_diag::{Diagnostic, Diagnostics};
+use portoser_diag::{Diagnostic, Diagnostics, Span};
 use portoser_plan::cert_sans;
 use portoser_registry::Service;
 
@@ -28,6 +28,11 @@ fn stored(pki: &Pki) -> Vec<(&'static str, String, Paths)> {
             Pki::server_paths as fn(&Pki, &str) -> _,
         ),
         ("client", pki.clients(), Pki::client_paths),
+        (
+            "service-client",
+            pki.service_clients(),
+            Pki::service_client_paths,
+        ),
     ] {
         for name in names.unwrap_or_default() {
             if let Ok(p) = paths_of(pki, &name) {
@@ -112,11 +117,12 @@ fn help(finding: &Finding, remedy: &str) -> String {
     }
 }
 
-/// One diagnostic per finding; located at `tls: auto` when a registry entry is behind it.
+/// One diagnostic per finding; located at the registry's `tls: auto` or `client_cert: auto`
+/// (`at`) when a registry entry is behind it.
 fn diagnostics(
     what: &str,
     findings: &[Finding],
-    service: Option<&Service>,
+    at: Option<Span>,
     cert: &std::path::Path,
     remedy: &str,
 ) -> Vec<Diagnostic> {
@@ -124,14 +130,47 @@ fn diagnostics(
         .iter()
         .map(|f| {
             let d = Diagnostic::error(code(f), format!("{what}: {f}"));
-            let d = match service.and_then(|s| s.tls) {
-                Some(tls) => d.at(tls.span, "issued from the project CA"),
+            let d = match at {
+                Some(span) => d.at(span, "issued from the project CA"),
                 None => d,
             };
             d.with_note(format!("certificate {}", ProjectPaths::display(cert)))
                 .with_help(help(f, remedy))
         })
         .collect()
+}
+
+/// The client certificate of a `client_cert: auto` service (no SANs to compare); 1 when it
+/// was checked, 0 when not issued yet (the next apply issues it).
+fn check_service_client(
+    pki: &Pki,
+    service: &Service,
+    renew_before: u64,
+    now: i64,
+    diags: &mut Diagnostics,
+    out: &Output,
+) -> usize {
+    let name = &service.name.value;
+    let Ok(p) = pki.service_client_paths(name) else {
+        return 0;
+    };
+    if !p.cert.exists() {
+        out.stdout(&format!(
+            "{name}: client certificate not issued yet (the next apply issues it)"
+        ));
+        return 0;
+    }
+    let (_, findings) = check(pki, &p, None, renew_before, now);
+    let remedy =
+        format!("`portoser apply` renews it (or now: `portoser certs issue {name} --client`)");
+    diags.extend(diagnostics(
+        &format!("client certificate of `{name}`"),
+        &findings,
+        service.client_cert.map(|c| c.span),
+        &p.cert,
+        &remedy,
+    ));
+    1
 }
 
 pub(super) fn check_all(paths: &ProjectPaths, pki: &Pki, out: &Output) -> Exit {
@@ -182,11 +221,14 @@ pub(super) fn check_all(paths: &ProjectPaths, pki: &Pki, out: &Output) -> Exit {
             diags.extend(diagnostics(
                 &format!("`{name}`"),
                 &findings,
-                Some(service),
+                service.tls.map(|t| t.span),
                 &p.cert,
                 &remedy,
             ));
             checked += 1;
+        }
+        for service in client_services(registry) {
+            checked += check_service_client(pki, service, renew_before, now, &mut diags, out);
         }
         for name in pki.clients().unwrap_or_default() {
             let Ok(p) = pki.client_paths(&name) else {

@@ -43,6 +43,7 @@ pub fn facts(fingerprint: &str, renew: &[&str]) -> BTreeMap<String, CertFact> {
         CertFact {
             fingerprint: Some(fingerprint.to_string()),
             renew: renew.iter().map(|r| r.to_string()).collect(),
+            ..CertFact::default()
         },
     )])
 }

@@ -20,6 +20,7 @@ pub(crate) const SERVICE_KEYS: &[&str] = &[
     "ca_cert",
     "tls",
     "mtls",
+    "client_cert",
     "description",
     "working_dir",
     "python_manager",
@@ -85,6 +86,7 @@ pub(super) fn load(entry: &Entry<'_>, diags: &mut Diagnostics) -> Option<Service
             diags,
         ),
         mtls: f.boolean("mtls", diags),
+        client_cert: client_cert(&f, diags),
         description: f.string("description", diags),
         working_dir: f.string("working_dir", diags),
         python_manager: f.string("python_manager", diags),
@@ -191,4 +193,20 @@ pub(crate) fn parse_secret(text: &str) -> Option<SecretRef> {
         key: key.to_string(),
         version: None,
     })
+}
+
+/// `client_cert: auto`, the only value (docs/certs.md); anything else, even `true`, is E0164.
+fn client_cert(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<Spanned<crate::model::TlsMode>> {
+    let node = f.get("client_cert")?;
+    if matches!(&node.value, crate::yaml::Value::Str(s) if s == "auto") {
+        return Some(Spanned::new(crate::model::TlsMode::Auto, node.span));
+    }
+    diags.push(
+        Diagnostic::error("E0164", "unknown client_cert mode")
+            .at(node.span, "`client_cert` takes one value, `auto`")
+            .with_help(
+                "write `client_cert: auto` (the project CA issues and renews it), or remove the line",
+            ),
+    );
+    None
 }

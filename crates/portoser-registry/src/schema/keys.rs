@@ -137,6 +137,9 @@ fn service(key: &str) -> Option<&'static str> {
             "`auto`: the project CA issues the server certificate, apply puts it on the host (docs/certs.md)"
         }
         "mtls" => "Caddy refuses clients without a certificate signed by `ca_cert` (enforced mTLS)",
+        "client_cert" => {
+            "`auto`: the project CA issues the service a client certificate (to call `mtls` services), apply puts it on the host (docs/certs.md)"
+        }
         "description" => "What the service is",
         "working_dir" => "Working directory (local, native)",
         "python_manager" => "`uv` for Python apps (local)",

@@ -2,7 +2,8 @@
 //! must be short-lived (Apple clients reject TLS server certificates valid for more than 398
 //! days) and a service gets its certificate one way only.
 
-use crate::model::{Duration, Registry};
+use super::Index;
+use crate::model::{Duration, Registry, Service};
 use portoser_diag::{Diagnostic, Diagnostics};
 
 /// The longest lifetime Apple platforms accept for a TLS server certificate.
@@ -14,7 +15,10 @@ const DEFAULT_LIFETIME: Duration = Duration {
     millis: 90 * 86_400_000,
 };
 
-pub(super) fn check(registry: &Registry, diags: &mut Diagnostics) {
+pub(super) fn check(registry: &Registry, index: &Index<'_>, diags: &mut Diagnostics) {
+    for service in &registry.services {
+        refused_at_the_door(registry, index, service, diags);
+    }
     if let Some(certs) = &registry.certs {
         if let Some(life) = &certs.lifetime
             && (life.value.millis == 0 || life.value > MAX_LIFETIME)
@@ -75,5 +79,42 @@ pub(super) fn check(registry: &Registry, diags: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+/// W0160: a service that lists an `mtls: true` service in `dependencies` but has no client
+/// certificate of its own: Caddy will refuse its calls in the TLS handshake.
+fn refused_at_the_door(
+    registry: &Registry,
+    index: &Index<'_>,
+    service: &Service,
+    diags: &mut Diagnostics,
+) {
+    if service.client_cert.is_some() {
+        return;
+    }
+    for dep in &service.dependencies {
+        let Some(&i) = index.services.get(dep.value.as_str()) else {
+            continue;
+        };
+        let target = &registry.services[i];
+        if !target.mtls.is_some_and(|m| m.value) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::warning(
+                "W0160",
+                format!(
+                    "`{}` depends on `{}`, which requires a client certificate (mtls), \
+                     and has none",
+                    service.name.value, target.name.value
+                ),
+            )
+            .at(
+                dep.span,
+                "Caddy refuses calls without a certificate from the project CA",
+            )
+            .with_help(format!("add `client_cert: auto` to {}", service.name.value)),
+        );
     }
 }

@@ -54,7 +54,7 @@ pub fn validate(registry: &Registry, map: &SourceMap, diags: &mut Diagnostics) {
     engine::check(registry, diags);
     paths::check(registry, &index, diags);
     runtime::check(registry, diags);
-    certs::check(registry, diags);
+    certs::check(registry, &index, diags);
     vault::check(registry, diags);
 }
 
