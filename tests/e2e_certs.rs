@@ -5,6 +5,10 @@
 //! host's IP (curl and openssl from outside the host); a certificate issued near expiry is
 //! renewed by the next plan/apply and the restarted service serves the new one.
 //!
+//! A service with `client_cert: auto` on h2 reaches an `mtls: true` service through the real
+//! Caddy 2.6.2 on h1 with the files apply put in its `tls/` (curl run on h2), and the same
+//! curl without the certificate is refused in the handshake.
+//!
 //! Needs the test bed (docs/testbed.md); skips loudly without it.
 
 #[path = "e2e/support.rs"]
@@ -170,4 +174,147 @@ fn apply_distributes_a_certificate_that_verifies_and_renews_it_near_expiry() {
     assert!(p.run(&["plan"]).stdout.contains("No changes"));
     let check = p.run(&["certs", "check"]);
     assert_eq!(check.code, 0, "{}", check.all());
+}
+
+/// Ports of the mTLS scenario: the protected service and its caller.
+const DOOR_PORT: u16 = 24871;
+const CALLER_PORT: u16 = 24872;
+
+/// The bed's Caddy 2.6.2 ingress (tests/testbed/caddy.sh): the registry's `caddy:` block and
+/// its HTTPS port; None (after a loud skip, a failure in CI) when it is not running.
+fn debian_caddy(test: &str) -> Option<(String, String)> {
+    let Ok(admin) = std::env::var("PORTOSER_TESTBED_CADDY_ADMIN") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: the test bed has no Caddy"
+        );
+        eprintln!("SKIPPED: {test}: no Caddy on the test bed (tests/testbed/caddy.sh start)");
+        return None;
+    };
+    let var = |n: &str| std::env::var(n).expect(n);
+    let https = var("PORTOSER_TESTBED_CADDY_HTTPS_PORT");
+    let block = format!(
+        "caddy:\n  ingress_host: h1\n  admin_api: {admin}\n  caddyfile_path: {}/Caddyfile\n  \
+         http_port: {}\n  https_port: {https}\n",
+        var("PORTOSER_TESTBED_CADDY_DIR"),
+        var("PORTOSER_TESTBED_CADDY_HTTP_PORT"),
+    );
+    Some((block, https))
+}
+
+/// `cc-door` on h3 (`mtls: true`, its site certificate from the project CA) and `cc-caller`
+/// on h2, which depends on it and asks for a client certificate.
+fn mtls_services() -> String {
+    format!(
+        "  cc-door:\n    deployment_type: local\n    current_host: h3\n    \
+         command: echo door@$(hostname) > who && exec python3 -m http.server {DOOR_PORT} --bind 0.0.0.0\n    \
+         port: {DOOR_PORT}\n    hostname: cc-door.caddy.test\n    tls: auto\n    mtls: true\n    \
+         ca_cert: .portoser/pki/ca.crt\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{DOOR_PORT}/who\", interval: 1s, retries: 10}}\n  \
+         cc-caller:\n    deployment_type: local\n    current_host: h2\n    \
+         command: exec python3 -m http.server {CALLER_PORT} --bind 127.0.0.1\n    \
+         port: {CALLER_PORT}\n    dependencies: [cc-door]\n    client_cert: auto\n    \
+         health: {{type: http, endpoint: \"http://127.0.0.1:{CALLER_PORT}/\", interval: 1s, retries: 10}}\n"
+    )
+}
+
+/// `curl` run ON h2 from the caller's directory through the real Caddy on h1, with the
+/// files apply put in `tls/`: (HTTP status, 0 when refused; body or curl's complaint).
+fn call_from_h2(bed: &Bed, https: &str, with_cert: bool) -> (u16, String) {
+    let cert = if with_cert {
+        "--cert tls/client.crt --key tls/client.key "
+    } else {
+        ""
+    };
+    let script = format!(
+        "cd {}/cc-caller && curl -sS --max-time 5 --resolve cc-door.caddy.test:{https}:{} \
+         --cacert tls/ca.crt {cert}-w '\\n%{{http_code}}' https://cc-door.caddy.test:{https}/who 2>&1",
+        base("h2"),
+        ip("h1")
+    );
+    let text = ssh(bed, "h2", &script);
+    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, "0"));
+    match code.trim().parse().unwrap_or(0) {
+        0 => (0, text.clone()),
+        code => (code, body.to_string()),
+    }
+}
+
+#[test]
+fn a_service_with_client_cert_auto_gets_through_the_mtls_door_and_without_it_is_refused() {
+    let test =
+        "a_service_with_client_cert_auto_gets_through_the_mtls_door_and_without_it_is_refused";
+    let Some(bed) = bed(test) else { return };
+    let Some((block, https)) = debian_caddy(test) else {
+        return;
+    };
+    let p = Project::new(&bed);
+    p.set_services(&mtls_services());
+    p.write("registry.yml", &format!("{block}{}", p.registry()));
+    let out = p.run(&["certs", "init-ca"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let check = p.run(&["check"]);
+    assert!(!check.all().contains("W0160"), "{}", check.all());
+    let plan = p.run(&["plan"]);
+    assert!(
+        plan.stdout.contains("no client certificate issued yet"),
+        "{}",
+        plan.all()
+    );
+
+    let run = p.apply(&[]);
+    assert_eq!(run.out.code, 0, "{}", run.out.all());
+    let tls = format!("{}/cc-caller/tls", base("h2"));
+    let modes = ssh(
+        &bed,
+        "h2",
+        &format!("stat -c '%n %a' {tls}/client.key {tls}/client.crt {tls}/ca.crt"),
+    );
+    assert!(modes.contains("client.key 600"), "{modes}");
+    assert!(modes.contains("client.crt 644"), "{modes}");
+    assert!(modes.contains("ca.crt 644"), "{modes}");
+
+    // The files apply put on h2 are the ones the door accepts; without them it refuses.
+    let started = Instant::now();
+    let (code, body) = loop {
+        let got = call_from_h2(&bed, &https, true);
+        if got.0 == 200 || started.elapsed() > Duration::from_secs(15) {
+            break got;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "door@h3\n"),
+        "with the client certificate"
+    );
+    let (refused, why) = call_from_h2(&bed, &https, false);
+    assert_eq!(
+        refused, 0,
+        "without a certificate got HTTP {refused}: {why}"
+    );
+    assert!(!why.contains("door@"), "{why}");
+    eprintln!("mtls door: without a client certificate curl says: {why}");
+
+    // The caller's certificate is the store's, for clients only.
+    let stored =
+        std::fs::read_to_string(p.path().join(".portoser/pki/service-clients/cc-caller.crt"))
+            .expect("stored client certificate");
+    assert_eq!(
+        ssh(&bed, "h2", &format!("cat {tls}/client.crt")),
+        stored.trim()
+    );
+    let purpose = ssh(
+        &bed,
+        "h2",
+        &format!(
+            "cd {tls} && openssl verify -purpose sslclient -CAfile ca.crt client.crt; \
+             openssl verify -purpose sslserver -CAfile ca.crt client.crt >/dev/null 2>&1 || echo refused-as-server"
+        ),
+    );
+    assert!(
+        purpose.contains("client.crt: OK") && purpose.contains("refused-as-server"),
+        "{purpose}"
+    );
+    assert!(p.run(&["plan"]).stdout.contains("No changes"));
 }
