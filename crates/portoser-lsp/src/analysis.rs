@@ -35,6 +35,19 @@ pub fn project_root(file: &Path) -> Option<PathBuf> {
 }
 
 impl Analysis {
+    /// Nothing read yet: the files, registry and diagnostics are added by the analysis.
+    fn empty(root: &Path) -> Analysis {
+        Analysis {
+            root: root.to_path_buf(),
+            map: SourceMap::new(),
+            registry: None,
+            registry_file: None,
+            files: Vec::new(),
+            diags: Vec::new(),
+            paths: HashMap::new(),
+        }
+    }
+
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
         self.paths
             .iter()
@@ -59,15 +72,7 @@ impl Analysis {
 /// Compiles the project at `root`. `open` maps absolute paths to the editor's text; `extra`
 /// are open `.pbk` files outside `playbooks/` that should be checked with the project.
 pub fn analyze(root: &Path, open: &HashMap<PathBuf, String>, extra: &[PathBuf]) -> Analysis {
-    let mut a = Analysis {
-        root: root.to_path_buf(),
-        map: SourceMap::new(),
-        registry: None,
-        registry_file: None,
-        files: Vec::new(),
-        diags: Vec::new(),
-        paths: HashMap::new(),
-    };
+    let mut a = Analysis::empty(root);
     let mut diags = Diagnostics::new();
     let registry_path = root.join("registry.yml");
     a.registry_file = read(&mut a, &registry_path, open);
@@ -90,15 +95,7 @@ pub fn analyze(root: &Path, open: &HashMap<PathBuf, String>, extra: &[PathBuf]) 
 /// Standalone: a `.pbk` with no `registry.yml` above it is only parsed (no names to check).
 pub fn analyze_lone(path: &Path, open: &HashMap<PathBuf, String>) -> Analysis {
     let dir = path.parent().unwrap_or(Path::new("/"));
-    let mut a = Analysis {
-        root: dir.to_path_buf(),
-        map: SourceMap::new(),
-        registry: None,
-        registry_file: None,
-        files: Vec::new(),
-        diags: Vec::new(),
-        paths: HashMap::new(),
-    };
+    let mut a = Analysis::empty(dir);
     let mut diags = Diagnostics::new();
     if let Some(id) = read(&mut a, path, open) {
         a.files.push(portoser_syntax::parse(&a.map, id, &mut diags));
