@@ -1,7 +1,8 @@
 //! `certs init-ca --vault` against a real OpenBao dev server: the CA key goes to KV v2 at
 //! `secret/portoser/pki/ca` and never to disk; issuing (`certs client`, and `apply` renewing a
-//! `tls: auto` certificate) reads it from there with the operator token and fails clearly
-//! without one. Needs `bao` (tests/testbed/install.sh); skips loudly without it (fails in CI).
+//! `tls: auto` or `client_cert: auto` certificate) reads it from there with the operator
+//! token and fails clearly without one. Needs `bao` (tests/testbed/install.sh); skips loudly
+//! without it (fails in CI).
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -52,7 +53,7 @@ fn the_ca_key_lives_in_vault_and_issuing_reads_it_from_there() {
         "vault:\n  address: http://127.0.0.1:{}\n  dev: true\ncerts:\n  renew_before: 20d\n\
          hosts:\n  here:\n    connection: local\n    ip: 127.0.0.1\n    path: {}\nservices:\n  \
          api:\n    current_host: here\n    deployment_type: local\n    command: sleep 600\n    \
-         port: 24871\n    tls: auto\n",
+         port: 24871\n    tls: auto\n    client_cert: auto\n",
         bao.port,
         dir.join("host").display()
     );
@@ -104,9 +105,15 @@ fn the_ca_key_lives_in_vault_and_issuing_reads_it_from_there() {
     }
 
     // apply issues the service's certificate with the key from Vault; a due one is renewed.
+    // Its client certificate (`client_cert: auto`) too.
     ok(dir, &["apply", "--yes", "--format", "plain"]);
     assert!(dir.join("host/api/tls/server.key").exists());
+    assert!(dir.join("host/api/tls/client.key").exists());
     ok(dir, &["certs", "issue", "api", "--lifetime", "2d"]);
+    ok(
+        dir,
+        &["certs", "issue", "api", "--client", "--lifetime", "2d"],
+    );
     let out = portoser(dir, None, &["apply", "--yes", "--format", "plain"]);
     assert_eq!(out.status.code(), Some(1), "renewing needs the key");
     assert!(String::from_utf8_lossy(&out.stderr).contains("E0560"));
@@ -114,6 +121,10 @@ fn the_ca_key_lives_in_vault_and_issuing_reads_it_from_there() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("certificate api: issued"), "{stderr}");
+    assert!(
+        stderr.contains("certificate api (client): issued"),
+        "{stderr}"
+    );
     assert!(ok(dir, &["plan"]).contains("No changes"));
     let _ = portoser(dir, None, &["stop", "api"]);
 }
