@@ -70,6 +70,7 @@ pub fn job(registry: &Registry, paths: &ProjectPaths) -> Result<CaddyJob, String
     Ok(CaddyJob {
         ingress_host,
         admin: model.global.admin.clone(),
+        binary: model.global.binary.clone(),
         caddyfile_path: model.global.caddyfile_path.clone(),
         text,
         files,

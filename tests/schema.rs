@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 
 /// Codes for mistakes the schema can see: wrong types and shapes (E0103), missing required
 /// keys (E0104), ports (E0105), not a map (E0107), secret references (E0121), closed word
-/// sets (E0122, E0125, E0127: arch, connection, durations, counts), env names (E0119) and
-/// unknown keys (W0101). Codes outside this set are about meaning (a dependency that does
-/// not exist ...), which a schema cannot know: such registries must be accepted.
+/// sets (E0122, E0125, E0127: arch, connection, durations, counts), env names (E0119), the
+/// `caddy.binary` pattern (E0175) and unknown keys (W0101). Codes outside this set are about
+/// meaning (a dependency that does not exist ...), which a schema cannot know: such
+/// registries must be accepted.
 const SCHEMA_SEES: &[&str] = &[
     "E0103", "E0104", "E0105", "E0107", "E0119", "E0121", "E0122", "E0125", "E0127", "E0163",
-    "E0164", "W0101",
+    "E0164", "E0175", "W0101",
 ];
 
 /// Codes a schema cannot decide (a registry with only these is skipped): duplicate keys (lost

@@ -47,7 +47,8 @@ pub(super) async fn caddy(t: &Transport, registry: &Registry, host: &str) -> Fin
         return Finding::absent();
     }
     let admin = admin_api(registry);
-    let probe = portoser_caddy::probe::probe(t, &admin).await;
+    let binary = portoser_caddy::build::binary(registry);
+    let probe = portoser_caddy::probe::probe(t, &admin, &binary).await;
     let mut f = Finding::default();
     f.warnings.extend(probe.version_warning());
     if let Err(e) = &probe.version {

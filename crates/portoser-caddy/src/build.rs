@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 pub const DEFAULT_ADMIN: &str = "127.0.0.1:2019";
 pub const DEFAULT_CADDYFILE: &str = "/etc/caddy/Caddyfile";
+/// Found on the SSH user's PATH of the ingress host.
+pub const DEFAULT_BINARY: &str = "caddy";
 /// The project's PKI store (crates/portoser-certs), relative to the project directory.
 const PKI: &str = ".portoser/pki";
 
@@ -87,7 +89,17 @@ fn global(registry: &Registry) -> Global {
         email: text(&caddy.email),
         caddyfile_path: text(&caddy.caddyfile_path)
             .unwrap_or_else(|| DEFAULT_CADDYFILE.to_string()),
+        binary: binary(registry),
     }
+}
+
+/// The `caddy` program on the ingress host: `caddy.binary`, else [`DEFAULT_BINARY`].
+pub fn binary(registry: &Registry) -> String {
+    registry
+        .caddy
+        .as_ref()
+        .and_then(|c| c.binary.as_ref())
+        .map_or_else(|| DEFAULT_BINARY.to_string(), |b| b.value.clone())
 }
 
 /// `address:port` of the service as the ingress reaches it, or why it is not proxied.

@@ -25,6 +25,9 @@ pub struct Global {
     pub email: Option<String>,
     /// The Caddyfile's path on the ingress host.
     pub caddyfile_path: String,
+    /// The `caddy` program on the ingress host (registry `caddy.binary`, default `caddy`):
+    /// what reload runs `adapt` with and `hosts check` asks for its version.
+    pub binary: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

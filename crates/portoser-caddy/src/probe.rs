@@ -37,9 +37,10 @@ impl Probe {
     }
 }
 
-pub async fn probe(t: &Transport, admin: &str) -> Probe {
+/// `binary` is the registry's `caddy.binary` (default `caddy`).
+pub async fn probe(t: &Transport, admin: &str, binary: &str) -> Probe {
     Probe {
-        version: version(t).await,
+        version: version(t, binary).await,
         admin: config(t, admin).await,
     }
 }
@@ -63,8 +64,8 @@ pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, patch))
 }
 
-async fn version(t: &Transport) -> Result<String, String> {
-    let cmd = Script::from(Cmd::new("caddy").arg("version"));
+async fn version(t: &Transport, binary: &str) -> Result<String, String> {
+    let cmd = Script::from(Cmd::new(binary).arg("version"));
     let out = t
         .exec(&cmd, ExecOptions::with_timeout(STEP))
         .await
@@ -77,12 +78,13 @@ async fn version(t: &Transport) -> Result<String, String> {
             .unwrap_or_default()
             .to_string()),
         Some(127) => Err(format!(
-            "`caddy` is not installed on `{}` (or not on the SSH user's PATH): install Caddy \
-             there (https://caddyserver.com/docs/install)",
+            "`{binary}` is not installed on `{}` (or not on the SSH user's PATH): install Caddy \
+             there (https://caddyserver.com/docs/install), or set `caddy.binary` to its \
+             absolute path",
             t.host()
         )),
         _ => Err(format!(
-            "`caddy version` failed: {}",
+            "`{binary} version` failed: {}",
             out.stderr_text().trim()
         )),
     }
@@ -148,7 +150,7 @@ mod tests {
         fake.on("'caddy' 'version'", Ok(ExecOutput::ok("v2.6.2 h1:abc\n")));
         fake.serve_tcp(2019, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nnull\n");
         let t = Transport::Fake(fake.clone());
-        let p = probe(&t, "127.0.0.1:2019").await;
+        let p = probe(&t, "127.0.0.1:2019", "caddy").await;
         assert_eq!(p.version, Ok("v2.6.2".to_string()));
         assert_eq!(p.admin, Ok(()));
 
@@ -156,7 +158,7 @@ mod tests {
         let bare_fake = FakeTransport::new("edge");
         bare_fake.on("'caddy'", Ok(ExecOutput::failed(127, "caddy: not found")));
         let bare = Transport::Fake(bare_fake);
-        let p = probe(&bare, "127.0.0.1:2019").await;
+        let p = probe(&bare, "127.0.0.1:2019", "caddy").await;
         assert!(p.version.unwrap_err().contains("not installed on `edge`"));
         let admin = p.admin.unwrap_err();
         assert!(
@@ -165,7 +167,38 @@ mod tests {
         );
 
         // A non-loopback admin address is refused before any connection.
-        let p = probe(&t, "10.0.0.1:2019").await;
+        let p = probe(&t, "10.0.0.1:2019", "caddy").await;
         assert!(p.admin.unwrap_err().contains("not a loopback address"));
+    }
+
+    /// `caddy.binary` is the program asked for its version; missing, the error names it
+    /// and the setting.
+    #[tokio::test]
+    async fn the_named_binary_is_probed() {
+        let fake = FakeTransport::new("mac");
+        let bin = "/opt/homebrew/bin/caddy";
+        fake.on(
+            "'/opt/homebrew/bin/caddy' 'version'",
+            Ok(ExecOutput::ok("v2.11.7 h1:yj0Y\n")),
+        );
+        fake.serve_tcp(2019, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nnull\n");
+        let p = probe(&Transport::Fake(fake.clone()), "127.0.0.1:2019", bin).await;
+        assert_eq!(p.version, Ok("v2.11.7".to_string()));
+        assert!(
+            !fake
+                .scripts()
+                .iter()
+                .any(|s| s.contains("'caddy' 'version'"))
+        );
+
+        let bare = FakeTransport::new("mac");
+        bare.on(bin, Ok(ExecOutput::failed(127, "not found")));
+        let p = probe(&Transport::Fake(bare), "127.0.0.1:2019", bin).await;
+        let e = p.version.unwrap_err();
+        assert!(
+            e.contains("`/opt/homebrew/bin/caddy` is not installed on `mac`")
+                && e.contains("caddy.binary"),
+            "{e}"
+        );
     }
 }

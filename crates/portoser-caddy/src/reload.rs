@@ -22,6 +22,8 @@ const STEP: Duration = Duration::from_secs(60);
 pub struct ReloadJob {
     /// `127.0.0.1:2019` on the ingress host.
     pub admin: String,
+    /// The `caddy` program on the ingress host (a command name or an absolute path, E0175).
+    pub binary: String,
     pub caddyfile_path: String,
     pub text: String,
     /// (remote path, contents, private key?) of each TLS file.
@@ -33,6 +35,7 @@ impl fmt::Debug for ReloadJob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReloadJob")
             .field("admin", &self.admin)
+            .field("binary", &self.binary)
             .field("caddyfile_path", &self.caddyfile_path)
             .field(
                 "files",
@@ -124,7 +127,7 @@ async fn validate_and_load(
     }
     t.upload(candidate, job.text.as_bytes(), 0o644, STEP)
         .await?;
-    let adapt = Cmd::new("caddy")
+    let adapt = Cmd::new(&job.binary)
         .arg("adapt")
         .arg("--config")
         .arg(candidate)
@@ -139,7 +142,12 @@ async fn validate_and_load(
         return Err(match out.status {
             Some(127) => ReloadError::Host {
                 step: "caddy adapt".to_string(),
-                message: format!("`caddy` is not installed on `{}`", t.host()),
+                message: format!(
+                    "`{}` is not installed on `{}` (or not on the SSH user's PATH: set \
+                     `caddy.binary` to its absolute path)",
+                    job.binary,
+                    t.host()
+                ),
             },
             _ => ReloadError::Invalid(message),
         });

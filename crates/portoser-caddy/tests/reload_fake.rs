@@ -8,6 +8,7 @@ use portoser_transport::{ExecOutput, FakeTransport, Transport};
 fn job() -> ReloadJob {
     ReloadJob {
         admin: "127.0.0.1:2999".to_string(),
+        binary: "caddy".to_string(),
         caddyfile_path: "/srv/caddy/Caddyfile".to_string(),
         text: "{\n\tadmin 127.0.0.1:2999\n}\n".to_string(),
         files: vec![
@@ -126,4 +127,43 @@ async fn a_public_admin_address_is_refused_before_anything_runs() {
     j.admin = "0.0.0.0:2019".to_string();
     assert!(matches!(reload(&t, &j).await, Err(ReloadError::Admin(_))));
     assert!(fake.scripts().is_empty());
+}
+
+/// `caddy.binary` is what runs `adapt` (one quoted word), and a binary that is not there says
+/// how to name it.
+#[tokio::test]
+async fn the_named_binary_validates_and_a_missing_one_says_so() {
+    let fake = FakeTransport::new("edge");
+    fake.serve_tcp(2999, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    let t = Transport::Fake(fake.clone());
+    let mut j = job();
+    j.binary = "/opt/homebrew/bin/caddy".to_string();
+    reload(&t, &j).await.expect("reload");
+    let scripts = fake.scripts();
+    assert!(
+        scripts
+            .iter()
+            .any(|s| s.contains("'/opt/homebrew/bin/caddy' 'adapt' '--config'")),
+        "{scripts:#?}"
+    );
+    assert!(!scripts.iter().any(|s| s.contains("'caddy' 'adapt'")));
+
+    let bare = FakeTransport::new("edge");
+    bare.on(
+        "'/opt/homebrew/bin/caddy' 'adapt'",
+        Ok(ExecOutput::failed(
+            127,
+            "sh: 1: /opt/homebrew/bin/caddy: not found",
+        )),
+    );
+    let t = Transport::Fake(bare.clone());
+    let e = reload(&t, &j).await.unwrap_err().to_string();
+    assert!(
+        e.contains("`/opt/homebrew/bin/caddy` is not installed on `edge`")
+            && e.contains("caddy.binary"),
+        "{e}"
+    );
+    assert!(!bare.scripts().iter().any(|s| {
+        s.contains("'mv' '-f' '/srv/caddy/Caddyfile.portoser-new' '/srv/caddy/Caddyfile'")
+    }));
 }

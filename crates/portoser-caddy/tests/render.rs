@@ -21,14 +21,27 @@ fn caddyfile(fixture: &str) -> (String, portoser_caddy::Caddyfile) {
     (render(&model), model)
 }
 
-/// `caddy` on PATH, or a loud skip (a failure in CI).
-fn caddy() -> Option<&'static str> {
-    if Command::new("caddy").arg("version").output().is_ok() {
-        return Some("caddy");
+/// Where tests/testbed/install.sh puts the official Caddy 2.11.7 (off PATH).
+const NEXT_PATH: &str = "/usr/local/lib/portoser-testbed/caddy-2.11.7/caddy";
+
+/// The Caddy versions the renderer is checked against: Debian's `caddy` on PATH (2.6.2) and
+/// the official 2.11.7 (`PORTOSER_TESTBED_CADDY_NEXT_BIN`, else [`NEXT_PATH`]). A missing one
+/// is a loud skip, a failure in CI.
+fn caddies() -> Vec<(&'static str, String)> {
+    let next = std::env::var("PORTOSER_TESTBED_CADDY_NEXT_BIN").unwrap_or(NEXT_PATH.into());
+    let mut found = Vec::new();
+    for (label, bin) in [("2.6 (PATH)", "caddy".to_string()), ("2.11", next)] {
+        if Command::new(&bin).arg("version").output().is_ok() {
+            found.push((label, bin));
+            continue;
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "caddy {label} is not installed at `{bin}` (tests/testbed/install.sh)"
+        );
+        eprintln!("SKIPPED: caddy {label} is not installed at `{bin}` (tests/testbed/install.sh)");
     }
-    assert!(std::env::var_os("CI").is_none(), "caddy is not installed");
-    eprintln!("SKIPPED: caddy is not installed");
-    None
+    found
 }
 
 #[test]
@@ -50,7 +63,30 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn real_caddy_finds_it_formatted_and_valid() {
-    let Some(caddy) = caddy() else { return };
+    let caddies = caddies();
+    for (label, caddy) in &caddies {
+        let warnings = formatted_and_valid(caddy);
+        // What differs between the versions (docs/caddy.md, "Versions"): 2.8 and later warn
+        // that the 2.6 directives the renderer writes are deprecated, and load them.
+        let version = Command::new(caddy).arg("version").output().unwrap();
+        let version = String::from_utf8_lossy(&version.stdout).into_owned();
+        let parsed = portoser_caddy::probe::parse_version(&version).expect("a version");
+        let expected: &[&str] = if parsed < (2, 8, 0) {
+            &[]
+        } else {
+            &[
+                "The 'trusted_ca_cert_file' field is deprecated. Use the 'trust_pool' field instead.",
+                "The 'tls_trusted_ca_certs' field is deprecated. Use the 'tls_trust_pool' field instead.",
+            ]
+        };
+        assert_eq!(warnings, expected, "caddy {label} ({version})");
+    }
+}
+
+/// `caddy fmt` leaves the rendering unchanged, `caddy adapt` accepts it (mTLS enforced, the
+/// health body as a regular expression) and refuses a broken one; returns the distinct
+/// warnings `adapt` logged.
+fn formatted_and_valid(caddy: &str) -> Vec<String> {
     let (text, model) = caddyfile("front.yml");
     let dir = tempfile::tempdir().unwrap();
     // The files the Caddyfile names must exist for `adapt` (it reads the client CA); point
@@ -66,13 +102,13 @@ fn real_caddy_finds_it_formatted_and_valid() {
     let out = Command::new(caddy).arg("fmt").arg(&file).output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{caddy}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         text,
-        "caddy fmt would change it"
+        "{caddy} fmt would change it"
     );
     let adapt = Command::new(caddy)
         .args(["adapt", "--adapter", "caddyfile", "--config"])
@@ -80,21 +116,30 @@ fn real_caddy_finds_it_formatted_and_valid() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&adapt.stderr);
-    assert!(adapt.status.success(), "{stderr}");
-    assert!(!stderr.contains("not formatted"), "{stderr}");
+    assert!(adapt.status.success(), "{caddy}: {stderr}");
+    assert!(!stderr.contains("not formatted"), "{caddy}: {stderr}");
     let json: serde_json::Value = serde_json::from_slice(&adapt.stdout).unwrap();
-    let mode = json
-        .pointer("/apps/http/servers/srv0/tls_connection_policies/0/client_authentication/mode");
+    let auth = json
+        .pointer("/apps/http/servers/srv0/tls_connection_policies/0/client_authentication")
+        .unwrap_or_else(|| panic!("{caddy}: no client_authentication in {json}"));
     assert_eq!(
-        mode.and_then(|m| m.as_str()),
+        auth.get("mode").and_then(|m| m.as_str()),
         Some("require_and_verify"),
-        "{json}"
+        "{caddy}: {json}"
     );
+    // The client CA: 2.6 keeps it as `trusted_ca_certs`, 2.8+ as an inline `ca` pool.
+    let ca = auth
+        .pointer("/trusted_ca_certs/0")
+        .or_else(|| auth.pointer("/ca/trusted_ca_certs/0"))
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    let pem_body: String = CA_PEM.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(ca, pem_body, "{caddy}: the client CA in {auth}");
     // `expect_body` reaches Caddy as a regular expression matching the text itself.
     let adapted = json.to_string();
     assert!(
         adapted.contains(r#""expect_body":"\\{\\x22status\\x22: \\x22up\\x22\\}""#),
-        "{adapted}"
+        "{caddy}: {adapted}"
     );
     // A broken Caddyfile is refused: the check can fail.
     text.push_str("broken.example.lan {\n\tno_such_directive\n}\n");
@@ -104,7 +149,15 @@ fn real_caddy_finds_it_formatted_and_valid() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(!bad.status.success());
+    assert!(!bad.status.success(), "{caddy} accepted a broken Caddyfile");
+    let mut warnings: Vec<String> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["level"] == "warn")
+        .filter_map(|l| l["msg"].as_str().map(str::to_string))
+        .collect();
+    warnings.dedup();
+    warnings
 }
 
 /// A self-signed CA certificate (`caddy adapt` parses the client CA file).

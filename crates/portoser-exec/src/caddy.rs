@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub struct CaddyJob {
     pub ingress_host: String,
     pub admin: String,
+    /// `caddy.binary`: the program run on the ingress host.
+    pub binary: String,
     pub caddyfile_path: String,
     /// The rendered Caddyfile.
     pub text: String,
@@ -32,6 +34,7 @@ impl CaddyJob {
         }
         Ok(ReloadJob {
             admin: self.admin.clone(),
+            binary: self.binary.clone(),
             caddyfile_path: self.caddyfile_path.clone(),
             text: self.text.clone(),
             files,

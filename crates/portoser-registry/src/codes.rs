@@ -48,6 +48,10 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error("E0170", "Vault address is plain HTTP outside a dev setup"),
     CodeInfo::error("E0171", "service has secrets but no Vault is configured"),
     CodeInfo::error("E0172", "secret path is not a usable Vault path"),
+    CodeInfo::error(
+        "E0175",
+        "caddy binary is neither a command name nor an absolute path",
+    ),
     CodeInfo::warning("W0101", "unknown key"),
     CodeInfo::warning("W0102", "registry declares no hosts or no services"),
     CodeInfo::warning("W0103", "service is not placed on any host"),

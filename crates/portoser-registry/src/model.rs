@@ -540,6 +540,10 @@ pub struct Caddy {
     pub email: Option<SString>,
     pub http_port: Option<Spanned<u16>>,
     pub https_port: Option<Spanned<u16>>,
+    /// **new**: the `caddy` binary on the ingress host: a command name looked up on the SSH
+    /// user's PATH (default `caddy`) or an absolute path (`/opt/homebrew/bin/caddy`: Homebrew's
+    /// directory is not on a non-interactive SSH session's PATH). Checked by E0175.
+    pub binary: Option<SString>,
 }
 
 #[derive(Clone, Debug, Default)]

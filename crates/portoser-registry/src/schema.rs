@@ -125,6 +125,7 @@ fn property(section: Section, key: &str) -> Option<Value> {
         (Service, "secrets") => nullable(secrets()),
         (Service, "mtls") => nullable(json!({ "type": "boolean" })),
         (Vault, "dev") => nullable(json!({ "type": "boolean" })),
+        (Caddy, "binary") => nullable(caddy_binary()),
         (_, key) if keys::is_string(section, key) => nullable(string()),
         _ => return None,
     };

@@ -42,6 +42,7 @@ pub(crate) const CADDY_KEYS: &[&str] = &[
     "email",
     "http_port",
     "https_port",
+    "binary",
 ];
 
 pub(super) fn caddy(node: &Node, diags: &mut Diagnostics) -> Option<Caddy> {
@@ -53,6 +54,7 @@ pub(super) fn caddy(node: &Node, diags: &mut Diagnostics) -> Option<Caddy> {
         email: f.string("email", diags),
         http_port: f.port("http_port", diags),
         https_port: f.port("https_port", diags),
+        binary: f.string("binary", diags),
     })
 }
 

@@ -50,7 +50,7 @@ pub(super) fn is_string(section: Section, key: &str) -> bool {
         ),
         Caddy => matches!(
             key,
-            "ingress_host" | "admin_api" | "caddyfile_path" | "email"
+            "ingress_host" | "admin_api" | "caddyfile_path" | "email" | "binary"
         ),
         Dns => true,
         Certs => false,
@@ -189,6 +189,10 @@ fn sections(section: Section, key: &str) -> &'static str {
         (Section::Caddy, "email") => "ACME account email",
         (Section::Caddy, "http_port") => "HTTP port of the ingress",
         (Section::Caddy, "https_port") => "HTTPS port of the ingress",
+        (Section::Caddy, "binary") => {
+            "The `caddy` binary on the ingress host: a command on the SSH user's PATH \
+             (default `caddy`) or an absolute path (`/opt/homebrew/bin/caddy`)"
+        }
         (Section::Dns, "provider") => "DNS provider",
         (Section::Dns, "server") => "DNS server",
         (Section::Vault, "address") => "Vault address (`https://vault.lan:8200`)",

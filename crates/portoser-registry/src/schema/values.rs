@@ -48,6 +48,17 @@ pub(super) fn duration() -> Value {
     ]})
 }
 
+/// `caddy.binary`: a command name or an absolute path, as `validate/caddy.rs` (E0175) reads
+/// it; a number is a command name too (the loader reads it as its text).
+pub(super) fn caddy_binary() -> Value {
+    const CHAR: &str = "[A-Za-z0-9._+-]";
+    let pattern = format!("^(/({CHAR}+/)*{CHAR}+|[A-Za-z0-9_+]{CHAR}*)$");
+    json!({ "anyOf": [
+        { "type": "integer", "minimum": 0 },
+        { "type": "string", "pattern": pattern, "examples": ["caddy", "/opt/homebrew/bin/caddy"] },
+    ]})
+}
+
 /// A closed set of words.
 pub(super) fn choice<const N: usize>(words: [&str; N]) -> Value {
     json!({ "type": "string", "enum": words.as_slice() })

@@ -1,6 +1,7 @@
 //! Checks that need the whole registry. Each check is linear or n log n: names are looked up
 //! in HashMaps, never by scanning all services.
 
+mod caddy;
 mod certs;
 mod connection;
 mod deps;
@@ -56,6 +57,7 @@ pub fn validate(registry: &Registry, map: &SourceMap, diags: &mut Diagnostics) {
     runtime::check(registry, diags);
     certs::check(registry, &index, diags);
     vault::check(registry, diags);
+    caddy::check(registry, diags);
 }
 
 fn empty(registry: &Registry, diags: &mut Diagnostics) {
