@@ -21,8 +21,12 @@ fn cells(out: &Out, host: &str) -> (String, String) {
     (caddy, approle)
 }
 
-fn registry(p: &Project, admin: &str) {
+/// The registry: `admin` as `caddy.admin_api`, `binary` as `caddy.binary` when given.
+fn registry(p: &Project, admin: &str, binary: Option<&str>) {
     let caddy_dir = std::env::var("PORTOSER_TESTBED_CADDY_DIR").expect("caddy dir");
+    let binary = binary
+        .map(|b| format!("  binary: {b}\n"))
+        .unwrap_or_default();
     p.set_services(
         "  hc-web:\n    deployment_type: local\n    current_host: h2\n    \
          command: python3 -m http.server 24701\n    port: 24701\n    hostname: hc.caddy.test\n  \
@@ -35,7 +39,7 @@ fn registry(p: &Project, admin: &str) {
         "registry.yml",
         &format!(
             "caddy:\n  ingress_host: h1\n  admin_api: {admin}\n  \
-             caddyfile_path: {caddy_dir}/Caddyfile\nvault:\n  address: http://127.0.0.1:8200\n  \
+             caddyfile_path: {caddy_dir}/Caddyfile\n{binary}vault:\n  address: http://127.0.0.1:8200\n  \
              mount: secret\n  dev: true\n{text}"
         ),
     );
@@ -61,7 +65,7 @@ fn hosts_check_probes_caddy_and_the_approle_file() {
     p.hosts_yaml = p
         .hosts_yaml
         .replace(&format!("path: {h3}\n"), &format!("path: {base}\n"));
-    registry(&p, &admin);
+    registry(&p, &admin, None);
     let file = format!("{base}/.portoser/vault-approle");
 
     // No AppRole file on h3: an error with the remedy; Caddy on h1 is fine.
@@ -113,6 +117,34 @@ fn hosts_check_probes_caddy_and_the_approle_file() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert_eq!(cells(&out, "h3").1, "0600");
 
+    // `caddy.binary` names the official 2.11.7 (off PATH, the bed's second ingress): its
+    // version is the one shown; a binary that is not there is MISSING, naming the setting.
+    if let Ok(next) = std::env::var("PORTOSER_TESTBED_CADDY_NEXT_BIN") {
+        let next_admin = std::env::var("PORTOSER_TESTBED_CADDY_NEXT_ADMIN").expect("next admin");
+        registry(&p, &next_admin, Some(&next));
+        let out = p.run(&["hosts", "check"]);
+        eprintln!("hosts check, caddy.binary {next}:\n{}", out.all());
+        assert_eq!(out.code, 0, "{}", out.all());
+        assert_eq!(cells(&out, "h1").0, "v2.11.7", "{}", out.all());
+        registry(&p, &next_admin, Some("/opt/portoser-none/caddy"));
+        let out = p.run(&["hosts", "check"]);
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert_eq!(cells(&out, "h1").0, "MISSING", "{}", out.all());
+        assert!(
+            out.stderr
+                .contains("`/opt/portoser-none/caddy` is not installed on `h1`")
+                && out.stderr.contains("caddy.binary"),
+            "{}",
+            out.all()
+        );
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: no second Caddy on the bed"
+        );
+        eprintln!("SKIPPED (part): {test}: no PORTOSER_TESTBED_CADDY_NEXT_BIN (caddy.sh start)");
+    }
+
     // An admin API where nothing listens: h1's Caddy is reported down with the remedy.
     let port: u16 = admin
         .rsplit_once(':')
@@ -121,7 +153,7 @@ fn hosts_check_probes_caddy_and_the_approle_file() {
         .parse()
         .expect("port");
     let wrong = format!("127.0.0.1:{}", port - 1);
-    registry(&p, &wrong);
+    registry(&p, &wrong, None);
     let out = p.run(&["hosts", "check"]);
     eprintln!("hosts check, wrong admin API:\n{}", out.all());
     assert_eq!(out.code, 1, "{}", out.all());

@@ -38,6 +38,17 @@ fn var(name: &str) -> String {
 /// The test bed, locked for this test; `None` (after a loud SKIPPED line) when it is not up
 /// and `CI` is unset. With `CI` set, a missing test bed fails the test.
 pub fn bed(test: &str) -> Option<Bed> {
+    bed_locked(test, false)
+}
+
+/// The test bed shared with the other tests that take it this way, and exclusive of those that
+/// take it with [`bed`]: for tests that stop no daemon and only touch what is theirs (their own
+/// services and ports, one of the two Caddy ingresses under its own lock: tests/e2e_caddy.rs).
+pub fn bed_shared(test: &str) -> Option<Bed> {
+    bed_locked(test, true)
+}
+
+fn bed_locked(test: &str, shared: bool) -> Option<Bed> {
     let Some(out) = std::env::var_os("PORTOSER_TESTBED") else {
         if std::env::var_os("CI").is_some() {
             panic!("{test}: CI must run tests/testbed/up.sh and source tests/testbed/out/env.sh");
@@ -51,7 +62,11 @@ pub fn bed(test: &str) -> Option<Bed> {
         return None;
     };
     let lock = File::create("/tmp/portoser-e2e.lock").expect("create the e2e lock file");
-    lock.lock().expect("lock the test bed");
+    if shared {
+        lock.lock_shared().expect("lock the test bed (shared)");
+    } else {
+        lock.lock().expect("lock the test bed");
+    }
     let registry = std::fs::read_to_string(var("PORTOSER_TESTBED_REGISTRY")).expect("registry");
     let hosts_yaml = registry
         .lines()

