@@ -113,11 +113,12 @@ pub(super) async fn approle(t: &Transport, registry: &Registry, host: &str) -> F
     f
 }
 
-/// The file's permission bits, `None` when it does not exist. `stat` only: the content (the
-/// secret-id) is never read. GNU `stat`: apply refuses secrets on macOS hosts anyway.
+/// The file's permission bits, `None` when it does not exist. Only its metadata: the content
+/// (the secret-id) is never read. `ls -nd` because its mode column is the same on GNU and BSD
+/// (macOS) systems, where `stat`'s flags differ.
 async fn mode(t: &Transport, path: &str) -> Result<Option<u32>, String> {
     let script = Script::from(Cmd::new("test").arg("-e").arg(path))
-        .and(Cmd::new("stat").args(["-L", "-c", "%a", "--"]).arg(path));
+        .and(Cmd::new("ls").args(["-Lnd", "--"]).arg(path));
     let out = t
         .exec(&script, ExecOptions::with_timeout(Duration::from_secs(15)))
         .await
@@ -125,15 +126,40 @@ async fn mode(t: &Transport, path: &str) -> Result<Option<u32>, String> {
     parse_mode(out.status, &out.stdout_text(), &out.stderr_text())
 }
 
-/// `test -e` fails silently (status 1, no stderr) for a missing file; stat prints octal bits.
+/// `test -e` fails silently (status 1, no stderr) for a missing file; `ls` prints the mode
+/// column (`-rw-------`) first.
 fn parse_mode(status: Option<i32>, stdout: &str, stderr: &str) -> Result<Option<u32>, String> {
     match status {
-        Some(0) => u32::from_str_radix(stdout.trim(), 8)
+        Some(0) => permission_bits(stdout)
             .map(Some)
-            .map_err(|_| format!("`stat` printed {:?}, not a mode", stdout.trim())),
+            .ok_or_else(|| format!("`ls` printed {:?}, not a mode", stdout.trim())),
         Some(1) if stderr.trim().is_empty() => Ok(None),
-        _ => Err(format!("`stat` failed: {}", stderr.trim())),
+        _ => Err(format!("`ls` failed: {}", stderr.trim())),
     }
+}
+
+/// `-rw-r-----` (and `-rwsr-x--T`, `drwx------+`) → 0o640 ...: the nine permission letters
+/// after the type; s/t count as x, S/T as not.
+fn permission_bits(line: &str) -> Option<u32> {
+    let column = line.split_whitespace().next()?;
+    let letters: Vec<char> = column.chars().skip(1).take(9).collect();
+    if letters.len() != 9 {
+        return None;
+    }
+    let mut bits = 0;
+    for (i, c) in letters.into_iter().enumerate() {
+        let expected = ['r', 'w', 'x'][i % 3];
+        let set = match c {
+            '-' | 'S' | 'T' => false,
+            's' | 't' => i % 3 == 2,
+            c if c == expected => true,
+            _ => return None,
+        };
+        if set {
+            bits |= 1 << (8 - i);
+        }
+    }
+    Some(bits)
 }
 
 #[cfg(test)]
@@ -144,11 +170,30 @@ mod tests {
 
     #[test]
     fn modes_are_parsed() {
-        assert_eq!(parse_mode(Some(0), "600\n", ""), Ok(Some(0o600)));
-        assert_eq!(parse_mode(Some(0), "644\n", ""), Ok(Some(0o644)));
+        let ls = |mode: &str| format!("{mode} 1 1000 1000 52 Nov 27 10:00 /srv/app/x\n");
+        assert_eq!(parse_mode(Some(0), &ls("-rw-------"), ""), Ok(Some(0o600)));
+        assert_eq!(parse_mode(Some(0), &ls("-rw-r--r--"), ""), Ok(Some(0o644)));
+        // macOS adds `@` (extended attributes) or `+` (ACL) after the letters.
+        assert_eq!(parse_mode(Some(0), &ls("-rw-r-----@"), ""), Ok(Some(0o640)));
+        assert_eq!(parse_mode(Some(0), &ls("-rwsr-x--T"), ""), Ok(Some(0o750)));
         assert_eq!(parse_mode(Some(1), "", ""), Ok(None));
-        assert!(parse_mode(Some(1), "", "stat: Permission denied").is_err());
-        assert!(parse_mode(Some(0), "rw-r--r--", "").is_err());
+        assert!(parse_mode(Some(1), "", "ls: Permission denied").is_err());
+        assert!(parse_mode(Some(0), "600\n", "").is_err());
+        assert!(parse_mode(Some(0), "-rw-", "").is_err());
+    }
+
+    #[tokio::test]
+    async fn the_mode_of_a_real_file_is_read_with_this_machines_ls() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("vault-approle");
+        std::fs::write(&file, "secret-id").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let t = Transport::Local(portoser_transport::LocalTransport::new("me"));
+        let path = file.display().to_string();
+        assert_eq!(mode(&t, &path).await, Ok(Some(0o640)));
+        let missing = dir.path().join("missing").display().to_string();
+        assert_eq!(mode(&t, &missing).await, Ok(None));
     }
 
     fn registry(yaml: &str) -> Registry {
@@ -169,7 +214,7 @@ mod tests {
     async fn approle_file_is_stated_never_read() {
         let r = registry(SECRETS);
         let fake = FakeTransport::new("web");
-        fake.on("'stat'", Ok(ExecOutput::ok("644\n")));
+        fake.on("'ls'", Ok(ExecOutput::ok("-rw-r--r-- 1 1000 1000 52 Nov 27 10:00 f\n")));
         let t = Transport::Fake(fake.clone());
         let f = approle(&t, &r, "web").await;
         assert_eq!(f.cell, "0644");
@@ -179,12 +224,12 @@ mod tests {
         assert_eq!(scripts.len(), 1);
         assert!(!scripts[0].contains("cat"), "{scripts:?}");
 
-        fake.on("'stat'", Ok(ExecOutput::failed(1, "")));
+        fake.on("'ls'", Ok(ExecOutput::failed(1, "")));
         let f = approle(&t, &r, "web").await;
         assert_eq!(f.cell, "MISSING");
         assert!(f.errors[0].contains("is missing"), "{:?}", f.errors);
 
-        fake.on("'stat'", Ok(ExecOutput::ok("600")));
+        fake.on("'ls'", Ok(ExecOutput::ok("-rw------- 1 1000 1000 52 Nov 27 10:00 f\n")));
         assert_eq!(approle(&t, &r, "web").await.errors, Vec::<String>::new());
 
         // A host without secrets services is not asked anything.

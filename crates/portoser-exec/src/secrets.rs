@@ -88,7 +88,8 @@ impl EngineRunner {
             ))
             .kind(FailureKind::SecretMissing));
         };
-        if spec.os == Os::Apple {
+        // The registry refuses this (E0173); a hand-made plan must not get further.
+        if spec.os == Os::Apple && spec.engine == EngineKind::Native {
             return Err(NodeFailure::new(
                 "secrets for launchd services are not supported yet (no EnvironmentFile)",
             )

@@ -48,6 +48,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo::error("E0170", "Vault address is plain HTTP outside a dev setup"),
     CodeInfo::error("E0171", "service has secrets but no Vault is configured"),
     CodeInfo::error("E0172", "secret path is not a usable Vault path"),
+    CodeInfo::error("E0173", "secrets on a launchd service"),
     CodeInfo::error(
         "E0175",
         "caddy binary is neither a command name nor an absolute path",

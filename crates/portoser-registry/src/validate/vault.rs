@@ -1,7 +1,8 @@
 //! `vault:` and the services' `secrets:`: plain HTTP only for a dev server (E0170), a Vault to
-//! read secrets from (E0171), secret paths Vault can be asked for as they are (E0172).
+//! read secrets from (E0171), secret paths Vault can be asked for as they are (E0172), and a
+//! service that can receive them (E0173: not a launchd unit yet).
 
-use crate::model::{Registry, Vault};
+use crate::model::{Engine, Registry, Service, Vault};
 use portoser_diag::{Diagnostic, Diagnostics, Span};
 
 pub(super) fn check(registry: &Registry, diags: &mut Diagnostics) {
@@ -28,6 +29,26 @@ pub(super) fn check(registry: &Registry, diags: &mut Diagnostics) {
                 ),
             );
         }
+        if let Some((first, _)) = service.secrets.first()
+            && is_launchd(registry, service)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "E0173",
+                    format!(
+                        "service `{}` has secrets, but it is a launchd unit: portoser cannot \
+                         give secrets to launchd services yet",
+                        service.name.value
+                    ),
+                )
+                .at(first.span, "would be written to a file launchd never reads")
+                .with_help(
+                    "run it as `deployment_type: local` (its supervisor reads the secrets \
+                     file) or `docker` (an env_file); systemd units on Linux hosts get them \
+                     as an EnvironmentFile",
+                ),
+            );
+        }
         for (name, reference) in &service.secrets {
             if !usable_path(&reference.value.path) {
                 diags.push(
@@ -46,6 +67,21 @@ pub(super) fn check(registry: &Registry, diags: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// A `native` service on a macOS host runs as a launchd unit, which has no EnvironmentFile.
+fn is_launchd(registry: &Registry, service: &Service) -> bool {
+    let native = service
+        .deployment_type
+        .as_ref()
+        .is_some_and(|e| e.value == Engine::Native);
+    let apple = service
+        .current_host
+        .as_ref()
+        .and_then(|h| registry.host(&h.value))
+        .and_then(|h| h.arch.as_ref())
+        .is_some_and(|a| a.value.is_apple());
+    native && apple
 }
 
 fn plain_http(vault: &Vault, diags: &mut Diagnostics) {
