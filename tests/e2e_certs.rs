@@ -7,7 +7,9 @@
 //!
 //! A service with `client_cert: auto` on h2 reaches an `mtls: true` service through the real
 //! Caddy 2.6.2 on h1 with the files apply put in its `tls/` (curl run on h2), and the same
-//! curl without the certificate is refused in the handshake.
+//! curl without the certificate is refused in the handshake; its client certificate issued
+//! near expiry is renewed by the next plan/apply (only the caller redeployed) and the door
+//! accepts the new one.
 //!
 //! Needs the test bed (docs/testbed.md); skips loudly without it.
 
@@ -315,6 +317,50 @@ fn a_service_with_client_cert_auto_gets_through_the_mtls_door_and_without_it_is_
     assert!(
         purpose.contains("client.crt: OK") && purpose.contains("refused-as-server"),
         "{purpose}"
+    );
+    assert!(p.run(&["plan"]).stdout.contains("No changes"));
+
+    // Issued again for one day (renew_before defaults to 30d): the next plan renews it, apply
+    // redeploys only the caller with the new files, and the door accepts the new certificate.
+    let out = p.run(&[
+        "certs",
+        "issue",
+        "cc-caller",
+        "--client",
+        "--lifetime",
+        "1d",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let plan = p.run(&["plan"]);
+    assert!(
+        plan.stdout.contains("~ cc-caller  update")
+            && plan.stdout.contains("client certificate expires in"),
+        "{}",
+        plan.all()
+    );
+    let run = p.apply(&[]);
+    assert_eq!(run.out.code, 0, "{}", run.out.all());
+    assert_eq!(run.services_touched(), ["cc-caller"], "{}", run.out.all());
+    let outcomes = run.outcomes();
+    assert_eq!(outcomes["cc-caller/certs"], "succeeded");
+    assert_eq!(outcomes["cc-caller/deploy"], "succeeded", "restarted");
+    eprintln!(
+        "client certificate renewal: cc-caller/certs {} ms, cc-caller/deploy {} ms",
+        run.elapsed("cc-caller/certs", "succeeded"),
+        run.elapsed("cc-caller/deploy", "succeeded")
+    );
+    let renewed =
+        std::fs::read_to_string(p.path().join(".portoser/pki/service-clients/cc-caller.crt"))
+            .expect("renewed client certificate");
+    assert_ne!(renewed, stored);
+    assert_eq!(
+        ssh(&bed, "h2", &format!("cat {tls}/client.crt")),
+        renewed.trim()
+    );
+    assert_eq!(
+        call_from_h2(&bed, &https, true),
+        (200, "door@h3\n".to_string()),
+        "the renewed certificate gets through"
     );
     assert!(p.run(&["plan"]).stdout.contains("No changes"));
 }
