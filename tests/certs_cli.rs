@@ -370,6 +370,24 @@ fn client_cert_auto_is_distributed_renewed_checked_and_pins_a_saved_plan() {
         plan.contains("client certificate expired 0 days ago"),
         "{plan}"
     );
+
+    // A new CA, then a key that is not the certificate's: both re-issue, both are E0565.
+    ok(dir, &["certs", "init-ca", "--force"]);
+    check_fails_with(dir, "E0565");
+    let plan = ok(dir, &["plan"]);
+    assert!(
+        plan.contains("client certificate was not issued by the current CA"),
+        "{plan}"
+    );
+    ok(dir, &["certs", "issue", "caller", "--client"]);
+    ok(dir, &["certs", "client", "someone"]);
+    std::fs::copy(pki(dir).join("clients/someone.key"), &key).expect("swap the key");
+    check_fails_with(dir, "E0565");
+    let plan = ok(dir, &["plan"]);
+    assert!(
+        plan.contains("client certificate: the key file does not match the certificate"),
+        "{plan}"
+    );
     let _ = Command::new(env!("CARGO_BIN_EXE_portoser"))
         .args(["stop", "caller", "-C"])
         .arg(dir)
