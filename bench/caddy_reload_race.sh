@@ -2,11 +2,18 @@
 # Plain Caddy, no portoser: four curl clients in a loop while the config is loaded N times
 # through the admin API (alternating between two upstreams). Counts the requests that get no
 # HTTP answer. Shows that Caddy's own reload drops the occasional connection (Caddy 2.6.2:
-# a few per 40 reloads), which is what tests/e2e_caddy.rs sees at most once per move.
+# a few per 40 reloads), which is what tests/e2e_caddy.rs sees at most once per move. CADDY is
+# the binary to measure (default `caddy` on PATH; the test bed's 2.11.7 is
+# /usr/local/lib/portoser-testbed/caddy-2.11.7/caddy, installed by tests/testbed/install.sh).
 #
-#   bench/caddy_reload_race.sh [RELOADS]
+# CURL_OPTS adds curl options (`--http1.1`: HTTP/1.1 instead of HTTP/2 through ALPN); PAUSE is
+# the time between loads (0.2 s).
+#
+#   bench/caddy_reload_race.sh [RELOADS] [CADDY]
 set -euo pipefail
 n=${1:-40}
+caddy=${2:-caddy}
+version=$("$caddy" version | cut -d' ' -f1)
 d=$(mktemp -d /tmp/portoser-caddy-race.XXXXXX)
 pids=()
 cleanup() {
@@ -27,17 +34,20 @@ for port in 23901 23902; do
   pids+=($!)
 done
 XDG_DATA_HOME="$d/data" XDG_CONFIG_HOME="$d/config" HOME="$d" \
-  caddy run --config "$d/Caddyfile" --adapter caddyfile >"$d/caddy.log" 2>&1 &
+  "$caddy" run --config "$d/Caddyfile" --adapter caddyfile >"$d/caddy.log" 2>&1 &
 pids+=($!)
 ca="$d/data/caddy/pki/authorities/local/root.crt"
 get() {
-  curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --resolve race.test:23943:127.0.0.1 \
+  # shellcheck disable=SC2086 # CURL_OPTS is a list of options
+  curl -sS --max-time 5 ${CURL_OPTS:-} -o /dev/null -w '%{http_code}' --resolve race.test:23943:127.0.0.1 \
     --cacert "$ca" https://race.test:23943/ 2>&1
 }
 for _ in $(seq 50); do [[ $(get) == 200 ]] && break; sleep 0.1; done
+# `|| true`: curl fails on a dropped connection, and `set -e` would end that client silently
+# (which made earlier runs of this script undercount).
 for c in 1 2 3 4; do
   ( while [[ ! -e $d/stop ]]; do
-      r=$(get); if [[ $r == 200 ]]; then echo >>"$d/ok.$c"; else echo "${r//$'\n'/ }" >>"$d/fail.$c"; fi
+      r=$(get || true); if [[ $r == 200 ]]; then echo >>"$d/ok.$c"; else echo "${r//$'\n'/ }" >>"$d/fail.$c"; fi
     done ) &
   pids+=($!)
 done
@@ -47,6 +57,7 @@ for i in $(seq "$n"); do
   sleep "${PAUSE:-0.2}"
 done
 touch "$d/stop"; sleep 6
-printf '%s reloads: %s answered, %s without an HTTP answer\n' "$n" \
+printf 'caddy %s, %s reloads%s: %s answered, %s without an HTTP answer\n' "$version" "$n" \
+  "${CURL_OPTS:+ (curl $CURL_OPTS)}" \
   "$(cat "$d"/ok.* | wc -l)" "$(cat "$d"/fail.* 2>/dev/null | wc -l)"
 cat "$d"/fail.* 2>/dev/null | sed 's/^000 //' | sort | uniq -c || true
