@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Plain Caddy, no portoser: four curl clients in a loop while the config is loaded N times
 # through the admin API (alternating between two upstreams). Counts the requests that get no
-# HTTP answer. Shows that Caddy's own reload drops the occasional connection (Caddy 2.6.2:
-# a few per 40 reloads), which is what tests/e2e_caddy.rs sees at most once per move. CADDY is
+# HTTP answer. Shows that Caddy's own reload drops the occasional connection (2.6.2 and
+# 2.11.7 over HTTP/2: 5 to 10 per 40 reloads; 2.11.7 over HTTP/1.1: 30 to 50, docs/caddy.md
+# "Versions"), which is what tests/e2e_caddy.rs sees during a move. CADDY is
 # the binary to measure (default `caddy` on PATH; the test bed's 2.11.7 is
 # /usr/local/lib/portoser-testbed/caddy-2.11.7/caddy, installed by tests/testbed/install.sh).
 #
