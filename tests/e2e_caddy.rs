@@ -600,3 +600,34 @@ fn https_upstream(test: &str, version: Version) {
     }
     assert_eq!(got, (200, "cws@h2\n".to_string()));
 }
+
+/// `caddy.binary` naming a program the ingress host does not have: `caddy reload` fails with
+/// E0540 naming the binary and the setting, before anything reaches Caddy: the Caddyfile on
+/// the host stays, no candidate is left behind.
+#[test]
+fn caddy_reload_with_a_missing_binary_names_it_and_changes_nothing() {
+    let test = "caddy_reload_with_a_missing_binary_names_it_and_changes_nothing";
+    let Some(held) = ingress(test, Version::Next) else {
+        return;
+    };
+    let ing = Ingress {
+        binary: Some("/opt/portoser-none/caddy".to_string()),
+        ..held.ing.clone()
+    };
+    let p = ing.project(&held.bed);
+    set(&p, &ing, &web("cwm", "h2", ing.port(24631), ""));
+    let caddyfile = format!("{}/Caddyfile", ing.dir);
+    let before = std::fs::read_to_string(&caddyfile).unwrap();
+    let out = p.run(&["caddy", "reload"]);
+    assert_ne!(out.code, 0, "{}", out.all());
+    assert!(out.stderr.contains("error[E0540]"), "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("`/opt/portoser-none/caddy` is not installed on `h1`")
+            && out.stderr.contains("caddy.binary"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(std::fs::read_to_string(&caddyfile).unwrap(), before);
+    assert!(!std::path::Path::new(&format!("{caddyfile}.portoser-new")).exists());
+}
