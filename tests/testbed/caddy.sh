@@ -41,8 +41,11 @@ CADDY
     tb_log "caddy ($1) already running (pid $(cat "$D/caddy.pid"))"
   else
     cat >"$D/start-caddy" <<SH
-#!/bin/sh
-# Written by tests/testbed/caddy.sh: starts the $1 ingress Caddy alone.
+#!/bin/bash
+# Written by tests/testbed/caddy.sh: starts the $1 ingress Caddy alone. Descriptors above 2
+# are closed first: a lock file the caller holds (flock FILE caddy.sh start) would else stay
+# locked for as long as this Caddy runs.
+for fd in /proc/self/fd/*; do n=\${fd##*/}; [ "\$n" -gt 2 ] && eval "exec \$n>&-" 2>/dev/null; done
 cd '$D' && setsid nsenter --net=/run/netns/$NS \\
   setpriv --reuid '$TB_USER' --regid '$TB_USER' --init-groups \\
   env HOME='$D' XDG_DATA_HOME='$D/xdg-data' XDG_CONFIG_HOME='$D/xdg-config' \\
