@@ -214,7 +214,10 @@ mod tests {
     async fn approle_file_is_stated_never_read() {
         let r = registry(SECRETS);
         let fake = FakeTransport::new("web");
-        fake.on("'ls'", Ok(ExecOutput::ok("-rw-r--r-- 1 1000 1000 52 Nov 27 10:00 f\n")));
+        fake.on(
+            "'ls'",
+            Ok(ExecOutput::ok("-rw-r--r-- 1 1000 1000 52 Nov 27 10:00 f\n")),
+        );
         let t = Transport::Fake(fake.clone());
         let f = approle(&t, &r, "web").await;
         assert_eq!(f.cell, "0644");
@@ -229,7 +232,10 @@ mod tests {
         assert_eq!(f.cell, "MISSING");
         assert!(f.errors[0].contains("is missing"), "{:?}", f.errors);
 
-        fake.on("'ls'", Ok(ExecOutput::ok("-rw------- 1 1000 1000 52 Nov 27 10:00 f\n")));
+        fake.on(
+            "'ls'",
+            Ok(ExecOutput::ok("-rw------- 1 1000 1000 52 Nov 27 10:00 f\n")),
+        );
         assert_eq!(approle(&t, &r, "web").await.errors, Vec::<String>::new());
 
         // A host without secrets services is not asked anything.
