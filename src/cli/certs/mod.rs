@@ -11,7 +11,7 @@ use crate::project::ProjectPaths;
 use clap::{Subcommand, ValueEnum};
 use portoser_certs::{CertInfo, Lifetime, Paths, Pki, utc_text};
 use portoser_plan::cert_sans;
-use portoser_registry::Registry;
+use portoser_registry::{Registry, Service};
 
 mod report;
 
@@ -210,23 +210,33 @@ fn lifetime(text: Option<&str>, registry: &Registry, out: &Output) -> Result<Lif
     })
 }
 
-fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &Output) -> Exit {
-    let registry = match loaded(paths, out) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let Some(service) = registry.service(name) else {
+/// For `certs issue SERVICE [--client]`: the registry, SERVICE as it declares it, the
+/// lifetime and the store with its CA key ready.
+fn service_issuer(
+    paths: &ProjectPaths,
+    pki: &Pki,
+    name: &str,
+    life: Option<&str>,
+    out: &Output,
+) -> Result<(Registry, Service, Lifetime, Pki), Exit> {
+    let registry = loaded(paths, out)?;
+    let Some(service) = registry.service(name).cloned() else {
         out.stderr(&format!(
             "error: no service `{name}` in {}",
             ProjectPaths::display(&paths.registry)
         ));
-        return Exit::Problems;
+        return Err(Exit::Problems);
     };
-    let (life, pki) = match issuer(paths, pki, life, &registry, out) {
+    let (life, pki) = issuer(paths, pki, life, &registry, out)?;
+    Ok((registry, service, life, pki))
+}
+
+fn issue(paths: &ProjectPaths, pki: &Pki, name: &str, life: Option<&str>, out: &Output) -> Exit {
+    let (registry, service, life, pki) = match service_issuer(paths, pki, name, life, out) {
         Ok(ready) => ready,
         Err(exit) => return exit,
     };
-    let sans = cert_sans(&registry, service);
+    let sans = cert_sans(&registry, &service);
     match pki.issue_server(name, &sans, life) {
         Ok(issued) => {
             print_issued(&issued.paths, &issued.info, out);
@@ -252,18 +262,7 @@ fn issue_client(
     life: Option<&str>,
     out: &Output,
 ) -> Exit {
-    let registry = match loaded(paths, out) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let Some(service) = registry.service(name) else {
-        out.stderr(&format!(
-            "error: no service `{name}` in {}",
-            ProjectPaths::display(&paths.registry)
-        ));
-        return Exit::Problems;
-    };
-    let (life, pki) = match issuer(paths, pki, life, &registry, out) {
+    let (_, service, life, pki) = match service_issuer(paths, pki, name, life, out) {
         Ok(ready) => ready,
         Err(exit) => return exit,
     };
