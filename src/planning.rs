@@ -96,36 +96,34 @@ fn make_plan(
 
 /// The inputs hash extended with the PKI facts (`certificate of api` → fingerprint, due).
 fn with_cert_inputs(inputs_hash: &str, inputs: &BTreeMap<String, String>) -> String {
-    if inputs.is_empty() {
-        return inputs_hash.to_string();
-    }
-    let mut hasher = Sha256::new();
-    hasher.update(inputs_hash.as_bytes());
-    for (name, value) in inputs {
-        hasher.update([0]);
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    extended(
+        inputs_hash,
+        inputs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+    )
 }
 
 /// The inputs hash extended with every service's file digest (sorted by service).
 fn with_sources(inputs_hash: &str, digests: &BTreeMap<String, SourceDigest>) -> String {
-    if digests.is_empty() {
+    extended(
+        inputs_hash,
+        digests.iter().map(|(s, d)| (s.as_str(), d.hash.as_str())),
+    )
+}
+
+/// `inputs_hash` unchanged when there is nothing to add (a project without such inputs keeps
+/// the compiler's hash), else the SHA-256 of it and each `name`, `value`, NUL-separated.
+fn extended<'a>(inputs_hash: &str, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs = pairs.peekable();
+    if pairs.peek().is_none() {
         return inputs_hash.to_string();
     }
     let mut hasher = Sha256::new();
     hasher.update(inputs_hash.as_bytes());
-    for (service, digest) in digests {
+    for (name, value) in pairs {
         hasher.update([0]);
-        hasher.update(service.as_bytes());
+        hasher.update(name.as_bytes());
         hasher.update([0]);
-        hasher.update(digest.hash.as_bytes());
+        hasher.update(value.as_bytes());
     }
     hasher
         .finalize()
