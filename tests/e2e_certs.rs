@@ -23,27 +23,12 @@ use support::*;
 const PORT: u16 = 24861;
 
 /// A small HTTPS server reading the files the `certs` node puts in `tls/`.
-const SERVE_PY: &str = r#"import http.server, ssl, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"tls-ok\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-srv = http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain("tls/server.crt", "tls/server.key")
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-srv.serve_forever()
-"#;
+const SERVE_PY: &str = include_str!("fixtures/tls/serve_https.py");
 
 fn services(lifetime: &str) -> String {
     format!(
         "  ct-tls:\n    deployment_type: local\n    current_host: h1\n    working_dir: ct-tls\n    \
-         command: python3 serve.py {PORT}\n    port: {PORT}\n    tls: auto\n    \
+         command: python3 serve.py {PORT} tls/server.crt tls/server.key 0.0.0.0\n    port: {PORT}\n    tls: auto\n    \
          health: {{type: http, endpoint: \"https://localhost:{PORT}/\", interval: 1s, retries: 15, expect_body: tls-ok}}\n{lifetime}"
     )
 }
