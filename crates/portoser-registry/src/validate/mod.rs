@@ -78,5 +78,3 @@ fn empty(registry: &Registry, diags: &mut Diagnostics) {
     }
 }
 
-#[cfg(test)]
-mod tests;
