@@ -77,4 +77,3 @@ fn empty(registry: &Registry, diags: &mut Diagnostics) {
         }
     }
 }
-
