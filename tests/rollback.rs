@@ -15,7 +15,8 @@ fn write_registry(dir: &Path, port: u16, version: &str) {
 }
 
 /// The same, with `extra` lines in `api`'s entry (`on_failure: stop`); a version named
-/// `broken` serves nothing, so its health check never passes.
+/// `broken` serves nothing, so its health check never passes. The server takes a second to
+/// listen, as real ones do: a gate that only watched the process would pass before it answers.
 fn write_registry_with(dir: &Path, port: u16, version: &str, extra: &str) {
     let base = dir.join("host");
     let site = dir.join(version);
@@ -27,7 +28,7 @@ fn write_registry_with(dir: &Path, port: u16, version: &str, extra: &str) {
         "domain: test.local\ndefaults:\n  healthcheck_interval: 1\n  healthcheck_retries: 3\n\
          hosts:\n  here:\n    connection: local\n    path: {}\nservices:\n  \
          api:{extra}\n    current_host: here\n    deployment_type: local\n    \
-         command: python3 -m http.server {port} --bind 127.0.0.1 --directory {}\n    \
+         command: sleep 1; exec python3 -m http.server {port} --bind 127.0.0.1 --directory {}\n    \
          port: {port}\n    healthcheck_url: http://127.0.0.1:{port}/ver.txt\n",
         base.display(),
         site.display()

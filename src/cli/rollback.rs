@@ -159,7 +159,8 @@ fn before_latest_change(db: &StateDb, service: &str) -> Result<i64, String> {
 }
 
 /// The compiled registry with `service`'s entry carrying `old` (what its recorded
-/// configuration holds; what it does not, such as its health check, stays as registered).
+/// configuration holds, its health gate included; what it does not, such as its
+/// dependencies, stays as registered).
 fn rolled_back_registry(planned: &Planned, service: &str, old: &ServiceConfig) -> Option<Registry> {
     let mut registry = planned.compiled.registry.clone()?;
     let entry = registry

@@ -375,13 +375,20 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// A registry entry carrying a recorded configuration: `entry`'s own fields (health,
-/// dependencies, secrets ...) stay, the deploy-relevant ones come from `config`. What rebuilds
-/// a recorded instance (stop-old, remove) and a rollback target.
+/// A registry entry carrying a recorded configuration: `entry`'s own fields (dependencies,
+/// secrets ...) stay, the deploy-relevant ones and the health gate come from `config`. What
+/// rebuilds a recorded instance (stop-old, remove) and a rollback target: a rollback waits
+/// for the gate the old version was deployed with, not for a process that merely started.
 pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
     let s = |v: &str| Spanned::new(v.to_string(), Span::default());
     let opt = |v: &Option<String>| v.as_deref().map(s);
     Service {
+        health: config.health.as_ref().map(recorded_health),
+        // The recorded gate has the legacy fields folded in already.
+        healthcheck_url: None,
+        healthcheck_command: None,
+        healthcheck_interval: None,
+        healthcheck_retries: None,
         hostname: opt(&config.hostname),
         current_host: Some(s(&config.host)),
         deployment_type: portoser_registry::Engine::parse(&config.engine)
@@ -396,5 +403,23 @@ pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
         command: opt(&config.command),
         env: config.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
         ..entry
+    }
+}
+
+/// The `health:` block that gives back `recorded` (see [`health_config`]).
+fn recorded_health(recorded: &HealthConfig) -> portoser_registry::Health {
+    fn at<T>(value: T) -> Spanned<T> {
+        Spanned::new(value, Span::default())
+    }
+    let millis = |ms: Option<u64>| ms.map(|millis| at(portoser_registry::Duration { millis }));
+    portoser_registry::Health {
+        span: Span::default(),
+        kind: portoser_registry::HealthKind::parse(&recorded.kind).map(at),
+        endpoint: (!recorded.endpoint.is_empty()).then(|| at(recorded.endpoint.clone())),
+        interval: millis(recorded.interval_ms),
+        timeout: millis(recorded.timeout_ms),
+        retries: recorded.retries.map(at),
+        expect_status: recorded.expect_status.map(at),
+        expect_body: recorded.expect_body.clone().map(at),
     }
 }
