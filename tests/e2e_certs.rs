@@ -11,6 +11,10 @@
 //! near expiry is renewed by the next plan/apply (only the caller redeployed) and the door
 //! accepts the new one.
 //!
+//! A docker service with `tls: auto` and `client_cert: auto` on h2 reads its files at
+//! `/run/portoser/tls` in its container (the generated compose overlay's bind mount), and
+//! cannot write there.
+//!
 //! Needs the test bed (docs/testbed.md); skips loudly without it.
 
 #[path = "e2e/support.rs"]
@@ -346,6 +350,103 @@ fn a_service_with_client_cert_auto_gets_through_the_mtls_door_and_without_it_is_
         call_from_h2(&bed, &https, true),
         (200, "door@h3\n".to_string()),
         "the renewed certificate gets through"
+    );
+    assert!(p.run(&["plan"]).stdout.contains("No changes"));
+}
+
+const DOCK_PORT: u16 = 24863;
+
+/// Busybox copying what it sees in the mount to its web root, with a note of whether it
+/// could write there (`$$`: expanded by the container's shell, not by compose).
+fn dock_compose() -> String {
+    let image = std::env::var("PORTOSER_TESTBED_BUSYBOX_IMAGE").unwrap_or_default();
+    format!(
+        r#"services:
+  web:
+    image: {image}
+    pull_policy: never
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && cp /run/portoser/tls/ca.crt /run/portoser/tls/server.crt /www/ && (touch /run/portoser/tls/probe 2>/dev/null && echo writable || echo read-only) > /www/mode && exec httpd -f -p 8080 -h /www"]
+    ports: ["{DOCK_PORT}:8080"]
+"#
+    )
+}
+
+/// The server certificate of `name` in the local store (the file `certs list` names).
+fn stored_server_pem(p: &Project, name: &str) -> String {
+    let out = p.run(&["certs", "list", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let entry = list["certificates"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["kind"] == "service" && c["name"] == name)
+        .expect("listed")
+        .clone();
+    let path = p.path().join(entry["cert"].as_str().expect("a path"));
+    std::fs::read_to_string(path).expect("stored certificate")
+}
+
+/// `http://IP:PORT/FILE` from outside the host, waiting for the container to serve it.
+fn fetch(ip: &str, file: &str) -> String {
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let o = Command::new("curl")
+            .args(["-sSf", "--max-time", "5"])
+            .arg(format!("http://{ip}:{DOCK_PORT}/{file}"))
+            .output()
+            .expect("run curl");
+        if o.status.success() || Instant::now() > until {
+            return String::from_utf8_lossy(&o.stdout).into_owned();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn a_docker_service_sees_its_tls_files_mounted_read_only() {
+    let Some(bed) = bed("e2e_certs_docker") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    p.write("ct-dock/docker-compose.yml", &dock_compose());
+    p.set_services(&format!(
+        "  ct-dock:\n    deployment_type: docker\n    current_host: h2\n    \
+         docker_compose: ct-dock/docker-compose.yml\n    port: {DOCK_PORT}\n    tls: auto\n    \
+         client_cert: auto\n    health: {{type: tcp, interval: 1s, retries: 15}}\n"
+    ));
+    let out = p.run(&["certs", "init-ca"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let run = p.apply(&[]);
+    assert_eq!(run.out.code, 0, "{}", run.out.all());
+
+    let ip = ip("h2");
+    let ca = std::fs::read_to_string(p.path().join(".portoser/pki/ca.crt")).expect("CA");
+    assert_eq!(
+        fetch(&ip, "ca.crt"),
+        ca,
+        "the container reads the project CA"
+    );
+    let served = fetch(&ip, "server.crt");
+    assert!(
+        served.starts_with("-----BEGIN CERTIFICATE-----"),
+        "{served}"
+    );
+    assert_eq!(
+        served,
+        stored_server_pem(&p, "ct-dock"),
+        "its own server certificate"
+    );
+    assert_eq!(fetch(&ip, "mode"), "read-only\n");
+    let overlay = ssh(
+        &bed,
+        "h2",
+        &format!("cat {}/ct-dock/.portoser/compose.portoser.yml", base("h2")),
+    );
+    assert!(
+        overlay.contains("target: \"/run/portoser/tls\""),
+        "{overlay}"
     );
     assert!(p.run(&["plan"]).stdout.contains("No changes"));
 }

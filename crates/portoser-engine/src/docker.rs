@@ -3,7 +3,7 @@
 //! remove (`down` without `-v`: the original deleted them on every restart).
 
 use crate::error::EngineError;
-use crate::spec::ServiceSpec;
+use crate::spec::{CONTAINER_TLS_DIR, ServiceSpec};
 use crate::status::{ServiceStatus, State};
 use crate::{LONG, SHORT, message_of};
 use portoser_transport::{Cmd, ExecOptions, ExecOutput, Script, Transport};
@@ -81,26 +81,30 @@ impl Docker {
 
     pub async fn deploy(&self, t: &Transport, spec: &ServiceSpec) -> Result<(), EngineError> {
         self.need_file(spec)?;
-        let overlay = match &spec.secrets_file {
-            Some(file) => Some(self.secrets_overlay(t, spec, file).await?),
-            None => None,
-        };
+        let overlay = self.overlay(t, spec).await?;
         let up = self.up_script_with(spec, overlay.as_deref());
         self.exec(t, spec, &up, "docker compose up", LONG)
             .await
             .map(drop)
     }
 
-    /// Writes `<service dir>/.portoser/compose.secrets.yml`, which gives the compose services
-    /// portoser runs (`service_name`, or all of the file) the secrets file as an `env_file`:
-    /// the user's compose file is never edited. The service names come from `compose config
-    /// --services` and are checked before they go into the YAML.
-    async fn secrets_overlay(
+    /// Writes `<service dir>/.portoser/compose.portoser.yml` when the service has secrets or
+    /// TLS files: it gives the compose services portoser runs (`service_name`, or all of the
+    /// file) the secrets file as an `env_file` and `tls/` as a read-only bind mount at
+    /// [`CONTAINER_TLS_DIR`]. The user's compose file is never edited. The service names come
+    /// from `compose config --services` and are checked before they go into the YAML.
+    async fn overlay(
         &self,
         t: &Transport,
         spec: &ServiceSpec,
-        secrets: &str,
-    ) -> Result<String, EngineError> {
+    ) -> Result<Option<String>, EngineError> {
+        let additions = Additions {
+            env_file: spec.secrets_file.as_deref(),
+            tls_dir: spec.tls_dir.as_deref(),
+        };
+        if additions.is_empty() {
+            return Ok(None);
+        }
         let names = match &spec.compose_service {
             Some(s) => vec![s.clone()],
             None => {
@@ -114,15 +118,15 @@ impl Docker {
                     .collect()
             }
         };
-        let yaml = secrets_overlay_yaml(&names, secrets).ok_or_else(|| {
+        let yaml = overlay_yaml(&names, &additions).ok_or_else(|| {
             EngineError::spec(
                 &spec.name,
                 "a compose service name has characters portoser does not put in YAML",
             )
         })?;
-        let path = format!("{}/.portoser/compose.secrets.yml", spec.service_dir);
+        let path = format!("{}/.portoser/compose.portoser.yml", spec.service_dir);
         t.upload(&path, yaml.as_bytes(), 0o600, SHORT).await?;
-        Ok(path)
+        Ok(Some(path))
     }
 
     pub async fn start(&self, t: &Transport, spec: &ServiceSpec) -> Result<(), EngineError> {
@@ -228,23 +232,46 @@ impl Docker {
     }
 }
 
-/// `services: {NAME: {env_file: [FILE]}}` as YAML, names and path as JSON strings (valid
-/// YAML); None when a name is not a plain compose name.
-pub fn secrets_overlay_yaml(names: &[String], file: &str) -> Option<String> {
+/// What portoser adds to each compose service it runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Additions<'a> {
+    /// The secrets file, as an `env_file`.
+    pub env_file: Option<&'a str>,
+    /// The service's `tls/` directory, bind-mounted read-only at [`CONTAINER_TLS_DIR`].
+    pub tls_dir: Option<&'a str>,
+}
+
+impl Additions<'_> {
+    fn is_empty(&self) -> bool {
+        self.env_file.is_none() && self.tls_dir.is_none()
+    }
+}
+
+/// `services: {NAME: {env_file: [FILE], volumes: [{type: bind, ...}]}}` as YAML, names and
+/// paths as JSON strings (valid YAML; the long volume syntax, so a path with `:` stays one
+/// path); None when a name is not a plain compose name.
+pub fn overlay_yaml(names: &[String], add: &Additions) -> Option<String> {
     let plain = |n: &String| {
-        !n.is_empty()
-            && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
-    let mut out = String::from(
-        "# written by portoser at apply time: the secrets file as env_file\nservices:\n",
-    );
+    let mut out =
+        String::from("# written by portoser at apply time (docs/engines.md)\nservices:\n");
     for name in names.iter().filter(|n| !n.is_empty()) {
         if !plain(name) {
             return None;
         }
-        let file = yaml_string(file);
-        out.push_str(&format!("  {name}:\n    env_file:\n      - {file}\n"));
+        out.push_str(&format!("  {name}:\n"));
+        if let Some(file) = add.env_file {
+            out.push_str(&format!("    env_file:\n      - {}\n", yaml_string(file)));
+        }
+        if let Some(dir) = add.tls_dir {
+            out.push_str(&format!(
+                "    volumes:\n      - type: bind\n        source: {}\n        target: {}\n        read_only: true\n",
+                yaml_string(dir),
+                yaml_string(CONTAINER_TLS_DIR)
+            ));
+        }
     }
     Some(out)
 }

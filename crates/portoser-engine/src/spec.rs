@@ -58,7 +58,16 @@ pub struct ServiceSpec {
     /// its `ca_cert`, else the project CA for `tls: auto`. The caller reads the file and sets
     /// it ([`ServiceSpec::from_registry`] does no IO); `None` fails such a check, saying why.
     pub tls_ca: Option<Vec<u8>>,
+    /// `<service dir>/tls` for `tls: auto` or `client_cert: auto`: the `certs` node fills it,
+    /// and the docker engine mounts it read-only at [`CONTAINER_TLS_DIR`].
+    pub tls_dir: Option<String>,
 }
+
+/// The directory under the service's directory that holds its TLS files.
+pub const TLS_DIR: &str = "tls";
+
+/// Where a docker service's containers see its `tls/` directory (docs/certs.md).
+pub const CONTAINER_TLS_DIR: &str = "/run/portoser/tls";
 
 impl ServiceSpec {
     /// Builds the spec of `service` from a registry that passed `check`. The errors are for
@@ -148,6 +157,8 @@ impl ServiceSpec {
             health: None,
             description: service.description.as_ref().map(|d| d.value.clone()),
             tls_ca: None,
+            tls_dir: (service.tls.is_some() || service.client_cert.is_some())
+                .then(|| join(&service_dir, TLS_DIR)),
             name,
             base_dir,
             service_dir,

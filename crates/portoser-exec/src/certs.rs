@@ -7,15 +7,13 @@
 
 use crate::engine_runner::{EngineRunner, exec, transport_failure};
 use crate::{FailureKind, NodeFailure, NodeOutput};
+use portoser_engine::TLS_DIR;
 use portoser_plan::Node;
 use portoser_transport::{Cmd, Script};
 use std::fmt;
 use std::time::Duration;
 
 const QUICK: Duration = Duration::from_secs(30);
-
-/// The directory under the service's directory that holds its TLS files.
-pub const TLS_DIR: &str = "tls";
 
 /// One certificate and its key, read from the local PKI store.
 #[derive(Clone)]
@@ -105,7 +103,10 @@ impl EngineRunner {
             .kind(FailureKind::MissingFile));
         };
         let t = self.transport(&spec.host).await?;
-        let dir = format!("{}/{TLS_DIR}", spec.service_dir.trim_end_matches('/'));
+        let dir = spec
+            .tls_dir
+            .clone()
+            .unwrap_or_else(|| format!("{}/{TLS_DIR}", spec.service_dir.trim_end_matches('/')));
         let mkdir = Cmd::new("mkdir").arg("-p").arg(&dir);
         exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
         for (file, bytes, mode) in files.uploads() {

@@ -27,7 +27,7 @@ mod secrets;
 pub use apply::{ApplyOptions, apply};
 pub use caddy::CaddyJob;
 pub use cancel::CancelToken;
-pub use certs::{CertFiles, CertPair, TLS_DIR};
+pub use certs::{CertFiles, CertPair};
 pub use engine_runner::EngineRunner;
 pub use event::{Event, EventKind};
 pub use failure::FailureKind;

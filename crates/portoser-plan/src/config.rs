@@ -376,7 +376,8 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A registry entry carrying a recorded configuration: `entry`'s own fields (dependencies,
-/// secrets ...) stay, the deploy-relevant ones and the health gate come from `config`. What
+/// secrets ...) stay, the deploy-relevant ones, the health gate and the TLS modes come from
+/// `config`. What
 /// rebuilds a recorded instance (stop-old, remove) and a rollback target: a rollback waits
 /// for the gate the old version was deployed with, not for a process that merely started.
 pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
@@ -384,6 +385,8 @@ pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
     let opt = |v: &Option<String>| v.as_deref().map(s);
     Service {
         health: config.health.as_ref().map(recorded_health),
+        tls: config.cert.as_ref().map(|_| auto()),
+        client_cert: config.client_cert.as_ref().map(|_| auto()),
         // The recorded gate has the legacy fields folded in already.
         healthcheck_url: None,
         healthcheck_command: None,
@@ -404,6 +407,10 @@ pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
         env: config.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
         ..entry
     }
+}
+
+fn auto() -> Spanned<portoser_registry::TlsMode> {
+    Spanned::new(portoser_registry::TlsMode::Auto, Span::default())
 }
 
 /// The `health:` block that gives back `recorded` (see [`health_config`]).

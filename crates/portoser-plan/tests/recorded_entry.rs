@@ -7,8 +7,9 @@ mod common;
 
 use common::*;
 use portoser_diag::{Span, Spanned};
-use portoser_plan::{service_config, with_config};
+use portoser_plan::{Recorded, service_config, service_configs, with_config};
 use portoser_registry::{Duration, Engine, Health, HealthKind, Service};
+use std::collections::BTreeMap;
 
 fn at<T>(value: T) -> Spanned<T> {
     Spanned::new(value, Span::default())
@@ -76,4 +77,23 @@ fn no_recorded_gate_means_none_even_when_the_entry_has_one() {
         service_config(&reg, &with_config(new, &recorded)).health,
         None
     );
+}
+
+#[test]
+fn the_tls_modes_come_back_so_the_old_instance_keeps_its_certificate_files() {
+    use portoser_registry::TlsMode;
+    let mut api = port(service("api", "pi1", Engine::Docker), 8443);
+    api.tls = Some(at(TlsMode::Auto));
+    api.client_cert = Some(at(TlsMode::Auto));
+    // What apply records: the configuration with its certificate parts.
+    let recorded = |entry: &Service| {
+        let reg = registry(vec![entry.clone()]);
+        let configs = service_configs(&reg, &Recorded::default(), &BTreeMap::new());
+        configs["api"].clone()
+    };
+    let back = with_config(Service::named(s("api")), &recorded(&api));
+    assert!(back.tls.is_some() && back.client_cert.is_some());
+    let plain = port(service("api", "pi1", Engine::Docker), 8443);
+    let back = with_config(api, &recorded(&plain));
+    assert!(back.tls.is_none() && back.client_cert.is_none());
 }
