@@ -395,6 +395,52 @@ fn a_revoked_key_is_reported_with_the_exact_remedy_and_never_retried() {
 }
 
 #[test]
+fn a_changed_host_key_is_not_taken_for_an_auth_failure_and_never_retried() {
+    let Some(bed) = bed("changed_host_key") else {
+        return;
+    };
+    let mut p = Project::new(&bed);
+    // The project's known_hosts records h1's key for h3: what a reinstalled (or
+    // impersonated) h3 looks like from here.
+    let real = std::fs::read_to_string(&bed.known_hosts).expect("known_hosts");
+    let h1_key = real
+        .lines()
+        .find(|l| l.starts_with("[10.239.0.11]:"))
+        .and_then(|l| l.split_once(' '))
+        .map(|(_, key)| key.to_string())
+        .expect("h1's line");
+    let lines: Vec<String> = real
+        .lines()
+        .map(|l| match l.split_once(' ') {
+            Some((host, _)) if host.starts_with("[10.239.0.13]:") => format!("{host} {h1_key}"),
+            _ => l.to_string(),
+        })
+        .collect();
+    let forged = p.path().join("known_hosts");
+    std::fs::write(&forged, lines.join("\n") + "\n").expect("forged known_hosts");
+    p.defaults = p
+        .defaults
+        .replace(&bed.known_hosts, &forged.display().to_string());
+    p.set_services(&web("hk3", "h3", 24632, ""));
+    let a = p.apply(&[]);
+    assert_eq!(a.out.code, 1, "{}", a.out.all());
+    let h = heals(&a);
+    assert_eq!(h.len(), 1, "one heal, no retry:\n{}", a.out.all());
+    assert_eq!(h[0]["kind"], "ssh_host_key", "{}", a.out.all());
+    assert_eq!(h[0]["rule"], "ssh_host_key");
+    assert_eq!(h[0]["outcome"], "remedy");
+    let remedy = h[0]["remedy"].as_str().unwrap_or("");
+    assert!(remedy.contains("portoser hosts trust h3"), "{remedy}");
+    assert!(!a.out.all().contains("ssh-copy-id"), "{}", a.out.all());
+    let unchanged = std::fs::read_to_string(&forged).expect("known_hosts");
+    assert_eq!(
+        unchanged,
+        lines.join("\n") + "\n",
+        "nothing trusted on its own"
+    );
+}
+
+#[test]
 fn an_unhealthy_dependency_is_started_and_waited_for_then_the_dependent_deploys() {
     let Some(bed) = bed("dependency_unhealthy") else {
         return;

@@ -50,9 +50,10 @@ impl FailureKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::Unreachable => "ssh_unreachable",
-            FailureKind::Auth | FailureKind::HostKeyUnknown | FailureKind::HostKeyChanged => {
-                "ssh_auth"
-            }
+            FailureKind::Auth => "ssh_auth",
+            // Not an auth failure: adding a key to authorized_keys would not help, and a
+            // changed key may be someone impersonating the host.
+            FailureKind::HostKeyUnknown | FailureKind::HostKeyChanged => "ssh_host_key",
             FailureKind::DockerDown => "docker_down",
             FailureKind::MissingProgram | FailureKind::MissingFile => "compose_missing",
             FailureKind::Unhealthy => "health_timeout",

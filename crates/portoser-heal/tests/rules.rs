@@ -113,6 +113,7 @@ const KINDS: &[(&str, &[&str])] = &[
     ("dependency_unhealthy", &["dependency_unhealthy"]),
     ("permission_denied", &["ssh_permission"]),
     ("ssh_auth", &["ssh_auth"]),
+    ("ssh_host_key", &["ssh_host_key"]),
     ("ssh_unreachable", &[]),
     ("compose_missing", &[]),
     ("health_timeout", &[]),

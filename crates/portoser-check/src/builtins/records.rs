@@ -198,6 +198,10 @@ pub const ENUMS: &[EnumDef] = &[
             ),
             ("ssh_auth", "the host refused the SSH key or user"),
             (
+                "ssh_host_key",
+                "the host's SSH key is not in known_hosts, or differs from the one there",
+            ),
+            (
                 "permission_denied",
                 "the SSH user may not write a path it needs",
             ),

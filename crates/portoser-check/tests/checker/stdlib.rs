@@ -28,7 +28,8 @@ fn stdlib_rules_are_the_healing_loop() {
             "disk_pressure",
             "dependency_unhealthy",
             "ssh_permission",
-            "ssh_auth"
+            "ssh_auth",
+            "ssh_host_key"
         ]
     );
     let destructive: Vec<&str> = run
@@ -60,15 +61,18 @@ fn port_conflict_never_stops_the_services_own_instance() {
 }
 
 #[test]
-fn ssh_auth_never_retries() {
+fn ssh_auth_and_ssh_host_key_never_retry() {
     let text = FILES
         .iter()
         .find(|(n, _)| n.ends_with("ssh_permission.pbk"))
         .map(|(_, t)| *t)
         .unwrap_or("");
-    let auth = text.split("rule ssh_auth").nth(1).unwrap_or("");
-    assert!(
-        auth.contains("fail(") && !auth.contains("\n    retry"),
-        "{auth}"
-    );
+    for rule in ["rule ssh_auth ", "rule ssh_host_key "] {
+        let body = text.split(rule).nth(1).unwrap_or("");
+        let body = body.split("\nrule ").next().unwrap_or("");
+        assert!(
+            body.contains("fail(") && !body.contains("\n    retry"),
+            "{rule}: {body}"
+        );
+    }
 }
