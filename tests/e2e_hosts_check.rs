@@ -21,6 +21,32 @@ fn cells(out: &Out, host: &str) -> (String, String) {
     (caddy, approle)
 }
 
+/// Sets `net.ipv4.tcp_migrate_req` in h1's network namespace; puts 1 back when dropped.
+struct MigrateReq;
+
+impl MigrateReq {
+    fn set(value: &str) -> MigrateReq {
+        sysctl(value);
+        MigrateReq
+    }
+}
+
+impl Drop for MigrateReq {
+    fn drop(&mut self) {
+        sysctl("1");
+    }
+}
+
+fn sysctl(value: &str) {
+    let ns = std::env::var("PORTOSER_TESTBED_H1_NETNS").expect("env.sh");
+    let ok = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns, "sysctl", "-qw"])
+        .arg(format!("net.ipv4.tcp_migrate_req={value}"))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "sysctl in {ns}");
+}
+
 /// The registry: `admin` as `caddy.admin_api`, `binary` as `caddy.binary` when given.
 fn registry(p: &Project, admin: &str, binary: Option<&str>) {
     let caddy_dir = std::env::var("PORTOSER_TESTBED_CADDY_DIR").expect("caddy dir");
@@ -116,6 +142,22 @@ fn hosts_check_probes_caddy_and_the_approle_file() {
     let out = p.run(&["hosts", "check"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert_eq!(cells(&out, "h3").1, "0600");
+    assert!(!out.stderr.contains("tcp_migrate_req"), "{}", out.all());
+
+    // The kernel setting that hands a reload's queued connections on: 0 is a warning (the
+    // check still passes) with the sysctl to run; the bed sets 1 (tests/testbed/up.sh).
+    {
+        let _restore = MigrateReq::set("0");
+        let out = p.run(&["hosts", "check"]);
+        assert_eq!(out.code, 0, "{}", out.all());
+        assert!(
+            out.stderr
+                .contains("`net.ipv4.tcp_migrate_req` is 0 on `h1`")
+                && out.stderr.contains("sysctl -w net.ipv4.tcp_migrate_req=1"),
+            "{}",
+            out.all()
+        );
+    }
 
     // `caddy.binary` names the official 2.11.7 (off PATH, the bed's second ingress): its
     // version is the one shown; a binary that is not there is MISSING, naming the setting.

@@ -51,6 +51,7 @@ pub(super) async fn caddy(t: &Transport, registry: &Registry, host: &str) -> Fin
     let probe = portoser_caddy::probe::probe(t, &admin, &binary).await;
     let mut f = Finding::default();
     f.warnings.extend(probe.version_warning());
+    f.warnings.extend(probe.reload_warning(host));
     if let Err(e) = &probe.version {
         f.errors.push(format!("caddy (ingress host): {e}"));
     }

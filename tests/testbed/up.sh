@@ -58,6 +58,10 @@ net_ns() {
   fi
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
+  # Caddy binds each config with SO_REUSEPORT: with 1, a reload hands the connections queued
+  # on the old socket to the new one instead of resetting them (docs/caddy.md). Per namespace;
+  # Linux 5.14 and later.
+  ip netns exec "$ns" sysctl -qw net.ipv4.tcp_migrate_req=1 2>/dev/null || true
   mkdir -p "/etc/netns/$ns"
   {
     echo "127.0.0.1 localhost $name"

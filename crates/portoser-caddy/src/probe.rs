@@ -1,6 +1,7 @@
 //! Is Caddy usable on the ingress host? (`portoser hosts check`): `caddy version` runs there,
 //! and the admin API answers `GET /config/` through a direct-tcpip channel of the run's SSH
-//! connection, the way [`crate::reload`] reaches it (the host needs no curl).
+//! connection, the way [`crate::reload`] reaches it (the host needs no curl), and whether the
+//! kernel hands a reload's queued connections on (`net.ipv4.tcp_migrate_req`).
 
 use crate::admin::{self, AdminError};
 use crate::reload::admin_port;
@@ -17,6 +18,11 @@ pub struct Probe {
     /// `v2.6.2` as `caddy version` prints it.
     pub version: Result<String, String>,
     pub admin: Result<(), String>,
+    /// `net.ipv4.tcp_migrate_req` on a Linux ingress host (None: not Linux, a kernel older
+    /// than 5.14, or unreadable). Caddy binds each new config with SO_REUSEPORT and closes
+    /// the old config's socket: with 0, the connections waiting in that socket's accept
+    /// queue are reset; with 1, the kernel moves them to the new socket (docs/caddy.md).
+    pub migrate_req: Option<bool>,
 }
 
 impl Probe {
@@ -37,11 +43,44 @@ impl Probe {
     }
 }
 
+impl Probe {
+    /// A warning when the kernel resets the connections a reload leaves queued.
+    pub fn reload_warning(&self, host: &str) -> Option<String> {
+        (self.migrate_req == Some(false)).then(|| {
+            format!(
+                "`net.ipv4.tcp_migrate_req` is 0 on `{host}`: every Caddy reload resets the \
+                 connections still queued on the old config's socket; set it to 1 \
+                 (`sysctl -w net.ipv4.tcp_migrate_req=1`, and a file in /etc/sysctl.d/ to keep \
+                 it), docs/caddy.md \"Reloads and dropped requests\""
+            )
+        })
+    }
+}
+
+/// The kernel setting [`Probe::migrate_req`] reads.
+pub const MIGRATE_REQ: &str = "/proc/sys/net/ipv4/tcp_migrate_req";
+
 /// `binary` is the registry's `caddy.binary` (default `caddy`).
 pub async fn probe(t: &Transport, admin: &str, binary: &str) -> Probe {
     Probe {
         version: version(t, binary).await,
         admin: config(t, admin).await,
+        migrate_req: migrate_req(t).await,
+    }
+}
+
+/// `cat /proc/sys/net/ipv4/tcp_migrate_req`: `Some(false)` for 0, `Some(true)` for 1, None
+/// when there is no such file (macOS, Linux before 5.14) or it says something else.
+async fn migrate_req(t: &Transport) -> Option<bool> {
+    let cmd = Script::from(Cmd::new("cat").arg(MIGRATE_REQ));
+    let out = t.exec(&cmd, ExecOptions::with_timeout(STEP)).await.ok()?;
+    if !out.success() {
+        return None;
+    }
+    match out.stdout_text().trim() {
+        "0" => Some(false),
+        "1" => Some(true),
+        _ => None,
     }
 }
 
@@ -131,6 +170,7 @@ mod tests {
         Probe {
             version: Ok(v.to_string()),
             admin: Ok(()),
+            migrate_req: Some(true),
         }
     }
 
@@ -142,6 +182,30 @@ mod tests {
         assert!(old.contains("older than 2.6"), "{old}");
         let odd = with_version("devel").version_warning().unwrap();
         assert!(odd.contains("not a version"), "{odd}");
+    }
+
+    #[tokio::test]
+    async fn the_kernel_setting_is_read_and_only_0_warns() {
+        for (answer, want) in [
+            (Ok(ExecOutput::ok("0\n")), Some(false)),
+            (Ok(ExecOutput::ok("1\n")), Some(true)),
+            // macOS, or Linux before 5.14: no such file, nothing to say.
+            (
+                Ok(ExecOutput::failed(1, "cat: /proc/sys/...: No such file")),
+                None,
+            ),
+        ] {
+            let fake = FakeTransport::new("edge");
+            fake.on("'cat' '/proc/sys/net/ipv4/tcp_migrate_req'", answer);
+            let p = probe(&Transport::Fake(fake), "127.0.0.1:2019", "caddy").await;
+            assert_eq!(p.migrate_req, want);
+            let warning = p.reload_warning("edge");
+            assert_eq!(warning.is_some(), want == Some(false));
+            if let Some(w) = warning {
+                assert!(w.contains("sysctl -w net.ipv4.tcp_migrate_req=1"), "{w}");
+                assert!(w.contains("`edge`"), "{w}");
+            }
+        }
     }
 
     #[tokio::test]
