@@ -547,17 +547,8 @@ fn balances_replicas(test: &str, version: Version) {
 
 /// Is `net.ipv4.tcp_migrate_req` 1 in h1's network namespace (tests/testbed/up.sh)?
 fn migrate_req_on_h1() -> bool {
-    let Ok(ns) = std::env::var("PORTOSER_TESTBED_H1_NETNS") else {
-        return false;
-    };
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &ns,
-            "cat",
-            "/proc/sys/net/ipv4/tcp_migrate_req",
-        ])
+    as_root_on("h1")
+        .args(["cat", "/proc/sys/net/ipv4/tcp_migrate_req"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "1")
 }

@@ -73,18 +73,23 @@ fn served_fingerprint(ip: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The fingerprint `certs list --format json` reports for the service, without `sha256:`.
-fn stored_fingerprint(p: &Project) -> (String, i64) {
+/// The entry of `certs list --format json` for the server certificate of `name`.
+fn listed(p: &Project, name: &str) -> serde_json::Value {
     let out = p.run(&["certs", "list", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.all());
     let list: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let cert = list["certificates"]
+    list["certificates"]
         .as_array()
         .expect("array")
         .iter()
-        .find(|c| c["name"] == "ct-tls")
-        .expect("ct-tls listed")
-        .clone();
+        .find(|c| c["kind"] == "service" && c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} listed: {list}"))
+        .clone()
+}
+
+/// The fingerprint `certs list --format json` reports for the service, without `sha256:`.
+fn stored_fingerprint(p: &Project) -> (String, i64) {
+    let cert = listed(p, "ct-tls");
     let fp = cert["fingerprint"].as_str().unwrap_or_default();
     (
         fp.trim_start_matches("sha256:").to_string(),
@@ -357,33 +362,18 @@ fn a_service_with_client_cert_auto_gets_through_the_mtls_door_and_without_it_is_
 const DOCK_PORT: u16 = 24863;
 
 /// Busybox copying what it sees in the mount to its web root, with a note of whether it
-/// could write there (`$$`: expanded by the container's shell, not by compose).
+/// could write there.
 fn dock_compose() -> String {
-    let image = std::env::var("PORTOSER_TESTBED_BUSYBOX_IMAGE").unwrap_or_default();
-    format!(
-        r#"services:
-  web:
-    image: {image}
-    pull_policy: never
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && cp /run/portoser/tls/ca.crt /run/portoser/tls/server.crt /www/ && (touch /run/portoser/tls/probe 2>/dev/null && echo writable || echo read-only) > /www/mode && exec httpd -f -p 8080 -h /www"]
-    ports: ["{DOCK_PORT}:8080"]
-"#
+    busybox_compose_with(
+        DOCK_PORT,
+        "cp /run/portoser/tls/ca.crt /run/portoser/tls/server.crt /www/ && \
+         (touch /run/portoser/tls/probe 2>/dev/null && echo writable || echo read-only) > /www/mode",
     )
 }
 
 /// The server certificate of `name` in the local store (the file `certs list` names).
 fn stored_server_pem(p: &Project, name: &str) -> String {
-    let out = p.run(&["certs", "list", "--format", "json"]);
-    assert_eq!(out.code, 0, "{}", out.all());
-    let list: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let entry = list["certificates"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|c| c["kind"] == "service" && c["name"] == name)
-        .expect("listed")
-        .clone();
+    let entry = listed(p, name);
     let path = p.path().join(entry["cert"].as_str().expect("a path"));
     std::fs::read_to_string(path).expect("stored certificate")
 }

@@ -782,9 +782,8 @@ struct RootListener(std::process::Child);
 
 impl RootListener {
     fn start(host: &str, port: u16) -> RootListener {
-        let ns = format!("ptb-{host}");
-        let child = std::process::Command::new("ip")
-            .args(["netns", "exec", &ns, "python3", "-m", "http.server"])
+        let child = as_root_on(host)
+            .args(["python3", "-m", "http.server"])
             .arg(port.to_string())
             .current_dir("/tmp")
             .stdout(std::process::Stdio::null())

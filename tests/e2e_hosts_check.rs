@@ -38,13 +38,12 @@ impl Drop for MigrateReq {
 }
 
 fn sysctl(value: &str) {
-    let ns = std::env::var("PORTOSER_TESTBED_H1_NETNS").expect("env.sh");
-    let ok = std::process::Command::new("ip")
-        .args(["netns", "exec", &ns, "sysctl", "-qw"])
+    let ok = as_root_on("h1")
+        .args(["sysctl", "-qw"])
         .arg(format!("net.ipv4.tcp_migrate_req={value}"))
         .status()
         .is_ok_and(|s| s.success());
-    assert!(ok, "sysctl in {ns}");
+    assert!(ok, "sysctl on h1");
 }
 
 /// The registry: `admin` as `caddy.admin_api`, `binary` as `caddy.binary` when given.

@@ -65,17 +65,7 @@ fn services(with_denied: bool) -> String {
 /// Busybox serving the value of `$DB_PASSWORD` it got from compose's env_file (`$$`: not
 /// interpolated by compose, expanded by the container's shell).
 fn compose() -> String {
-    let image = std::env::var("PORTOSER_TESTBED_BUSYBOX_IMAGE").unwrap();
-    format!(
-        r#"services:
-  web:
-    image: {image}
-    pull_policy: never
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && echo \"$$DB_PASSWORD\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
-    ports: ["24301:8080"]
-"#
-    )
+    busybox_compose_with(24301, r#"echo \"$$DB_PASSWORD\" > /www/index.html"#)
 }
 
 fn put(p: &Project, service: &str, var: &str, value: &str) {

@@ -90,6 +90,16 @@ pub fn ip(host: &str) -> String {
     var(&format!("PORTOSER_TESTBED_{}_IP", host.to_uppercase()))
 }
 
+/// `ip netns exec <host's namespace>`: what follows runs "on" `host` as root.
+pub fn as_root_on(host: &str) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec"]).arg(var(&format!(
+        "PORTOSER_TESTBED_{}_NETNS",
+        host.to_uppercase()
+    )));
+    c
+}
+
 pub fn base(host: &str) -> String {
     var(&format!("PORTOSER_TESTBED_{}_PATH", host.to_uppercase()))
 }
@@ -440,6 +450,16 @@ pub fn docker(host: &str, args: &[&str]) -> String {
 /// A compose file for one busybox httpd service publishing `port` on every address of its
 /// host; the page says `text`, and the log gets a start line.
 pub fn busybox_compose(port: u16, text: &str) -> String {
+    busybox_compose_with(
+        port,
+        &format!("echo '{text}' > /www/index.html && echo 'busybox {text} starting on 8080'"),
+    )
+}
+
+/// The same service, running the shell commands `setup` (a JSON string's content: `\"` for
+/// a quote, `$$` for a `$` compose must leave alone) after `mkdir -p /www` and before httpd
+/// serves `/www` on 8080.
+pub fn busybox_compose_with(port: u16, setup: &str) -> String {
     let image = var("PORTOSER_TESTBED_BUSYBOX_IMAGE");
     format!(
         r#"services:
@@ -447,7 +467,7 @@ pub fn busybox_compose(port: u16, text: &str) -> String {
     image: {image}
     pull_policy: never
     init: true
-    command: ["sh", "-c", "mkdir -p /www && echo '{text}' > /www/index.html && echo 'busybox {text} starting on 8080' && exec httpd -f -v -p 8080 -h /www"]
+    command: ["sh", "-c", "mkdir -p /www && {setup} && exec httpd -f -v -p 8080 -h /www"]
     ports: ["{port}:8080"]
 "#
     )
