@@ -41,9 +41,7 @@ impl Probe {
             )),
         }
     }
-}
 
-impl Probe {
     /// A warning when the kernel resets the connections a reload leaves queued.
     pub fn reload_warning(&self, host: &str) -> Option<String> {
         (self.migrate_req == Some(false)).then(|| {

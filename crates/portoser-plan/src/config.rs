@@ -377,9 +377,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A registry entry carrying a recorded configuration: `entry`'s own fields (dependencies,
 /// secrets ...) stay, the deploy-relevant ones, the health gate and the TLS modes come from
-/// `config`. What
-/// rebuilds a recorded instance (stop-old, remove) and a rollback target: a rollback waits
-/// for the gate the old version was deployed with, not for a process that merely started.
+/// `config`. What rebuilds a recorded instance (stop-old, remove) and a rollback target: a
+/// rollback waits for the gate the old version was deployed with, not for a process that
+/// merely started.
 pub fn with_config(entry: Service, config: &ServiceConfig) -> Service {
     let s = |v: &str| Spanned::new(v.to_string(), Span::default());
     let opt = |v: &Option<String>| v.as_deref().map(s);
