@@ -440,3 +440,64 @@ fn a_docker_service_sees_its_tls_files_mounted_read_only() {
     );
     assert!(p.run(&["plan"]).stdout.contains("No changes"));
 }
+
+const RETIRE_PORT: u16 = 24864;
+
+/// The names in `tls/` of `ct-retire` on h3, sorted.
+fn tls_files_on_h3(bed: &Bed) -> Vec<String> {
+    let dir = format!("{}/ct-retire/tls", base("h3"));
+    let listing = ssh(bed, "h3", &format!("ls -1 {dir} 2>/dev/null || true"));
+    let mut names: Vec<String> = listing.lines().map(str::to_string).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn removing_tls_auto_and_client_cert_auto_removes_their_files_from_the_host() {
+    let Some(bed) = bed("e2e_certs_retire") else {
+        return;
+    };
+    let p = Project::new(&bed);
+    let entry = |extra: &str| {
+        format!(
+            "  ct-retire:\n    deployment_type: local\n    current_host: h3\n    \
+             command: exec python3 -m http.server {RETIRE_PORT} --bind 0.0.0.0\n    \
+             port: {RETIRE_PORT}\n    health: {{type: tcp, interval: 1s, retries: 15}}\n{extra}"
+        )
+    };
+    p.set_services(&entry("    tls: auto\n    client_cert: auto\n"));
+    assert_eq!(p.run(&["certs", "init-ca"]).code, 0);
+    p.apply(&[]).ok();
+    ssh(
+        &bed,
+        "h3",
+        &format!("echo mine > {}/ct-retire/tls/mine.txt", base("h3")),
+    );
+    assert_eq!(
+        tls_files_on_h3(&bed),
+        [
+            "ca.crt",
+            "client.crt",
+            "client.key",
+            "mine.txt",
+            "server.crt",
+            "server.key"
+        ]
+    );
+
+    // Without client_cert: its pair goes, the server's and the CA stay.
+    p.set_services(&entry("    tls: auto\n"));
+    let run = p.apply(&[]);
+    run.ok();
+    assert_eq!(run.outcomes()["ct-retire/certs"], "succeeded");
+    assert_eq!(
+        tls_files_on_h3(&bed),
+        ["ca.crt", "mine.txt", "server.crt", "server.key"]
+    );
+    // Without tls either: the rest of what portoser put there goes; the service's own file
+    // stays.
+    p.set_services(&entry(""));
+    p.apply(&[]).ok();
+    assert_eq!(tls_files_on_h3(&bed), ["mine.txt"]);
+    assert!(p.run(&["plan"]).stdout.contains("No changes"));
+}

@@ -28,6 +28,8 @@ pub struct EngineRunner {
     /// a `previous_host`): the recorded configuration on that host.
     stale_specs: HashMap<String, Result<ServiceSpec, String>>,
     pub(crate) configs: HashMap<String, ServiceConfig>,
+    /// The TLS files each service's `certs` node removes ([`portoser_plan::retired_tls_files`]).
+    pub(crate) retired_tls: HashMap<String, Vec<&'static str>>,
     /// The services recorded `applied` (an update of one can roll back to it).
     pub(crate) applied: std::collections::HashSet<String>,
     hooks: HashMap<String, Vec<HookStep>>,
@@ -76,6 +78,21 @@ impl EngineRunner {
                 Some((name.clone(), ServiceSpec::from_registry(registry, &old)))
             })
             .collect();
+        let retired_tls = registry
+            .services
+            .iter()
+            .filter_map(|service| {
+                let name = &service.name.value;
+                let old = &recorded.services.get(name)?.config;
+                let host = &configs.get(name)?.host;
+                let files = portoser_plan::retired_tls_files(
+                    old,
+                    host,
+                    portoser_plan::TlsKinds::of_service(service),
+                );
+                (!files.is_empty()).then(|| (name.clone(), files))
+            })
+            .collect();
         let routed = configs.values().any(|c| c.hostname.is_some());
         let applied = recorded
             .services
@@ -89,6 +106,7 @@ impl EngineRunner {
             old_specs,
             stale_specs,
             configs,
+            retired_tls,
             applied,
             hooks: HashMap::new(),
             sources: HashMap::new(),

@@ -320,7 +320,11 @@ impl Builder {
         if !config.secrets.is_empty() {
             chain.push(self.add(node(NodeKind::Secrets, "secrets", &host)));
         }
-        if config.cert.is_some() || config.client_cert.is_some() {
+        // Also when only removals are left: a key that no service uses stays on no host.
+        let kinds = crate::TlsKinds::of_config(&config);
+        let retired = old
+            .is_some_and(|o| !crate::retired_tls_files(&o.config, &config.host, kinds).is_empty());
+        if config.cert.is_some() || config.client_cert.is_some() || retired {
             chain.push(self.add(node(NodeKind::Certs, "certs", &host)));
         }
         let entry_at = chain.len();

@@ -430,3 +430,52 @@ fn recorded_health(recorded: &HealthConfig) -> portoser_registry::Health {
         expect_body: recorded.expect_body.clone().map(at),
     }
 }
+
+/// Which certificates portoser keeps in a service's `tls/`: a server one (`tls: auto`), a
+/// client one (`client_cert: auto`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsKinds {
+    pub server: bool,
+    pub client: bool,
+}
+
+impl TlsKinds {
+    /// From a configuration with its certificate parts ([`service_configs_with_certs`], or
+    /// a recorded one; [`service_config`] alone leaves them out).
+    pub fn of_config(config: &ServiceConfig) -> TlsKinds {
+        TlsKinds {
+            server: config.cert.is_some(),
+            client: config.client_cert.is_some(),
+        }
+    }
+
+    /// From a registry entry.
+    pub fn of_service(service: &Service) -> TlsKinds {
+        TlsKinds {
+            server: service.tls.is_some(),
+            client: service.client_cert.is_some(),
+        }
+    }
+}
+
+/// The TLS files the `certs` node removes from the service's `tls/` on `host`: those of a
+/// kind the recorded configuration on that host had and `new` no longer has (`tls: auto` or
+/// `client_cert: auto` removed), and the CA when neither is left. Only files portoser put
+/// there, by name: a key that no service uses stays on no host (docs/certs.md).
+pub fn retired_tls_files(old: &ServiceConfig, host: &str, new: TlsKinds) -> Vec<&'static str> {
+    let had = TlsKinds::of_config(old);
+    if old.host != host {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if had.server && !new.server {
+        out.extend(["server.key", "server.crt"]);
+    }
+    if had.client && !new.client {
+        out.extend(["client.key", "client.crt"]);
+    }
+    if !out.is_empty() && new == TlsKinds::default() {
+        out.push("ca.crt");
+    }
+    out
+}

@@ -18,8 +18,9 @@ mod time;
 
 pub use build::{plan, plan_at, plan_at_with_facts, plan_at_with_sources, plan_with_sources};
 pub use config::{
-    CertConfig, CertFact, ClientCertConfig, HealthConfig, ServiceConfig, SourceDigest, cert_sans,
-    config_hash, service_config, service_configs, service_configs_with_certs, with_config,
+    CertConfig, CertFact, ClientCertConfig, HealthConfig, ServiceConfig, SourceDigest, TlsKinds,
+    cert_sans, config_hash, retired_tls_files, service_config, service_configs,
+    service_configs_with_certs, with_config,
 };
 pub use critical::{Timed, critical_path};
 pub use model::{

@@ -7,8 +7,8 @@ mod common;
 use common::tls::tls_registry;
 use common::{applied_service, registry, service};
 use portoser_plan::{
-    Action, CertFact, NodeKind, Plan, Recorded, config_hash, plan_at_with_facts,
-    service_configs_with_certs,
+    Action, CertFact, NodeKind, Plan, Recorded, TlsKinds, config_hash, plan_at_with_facts,
+    retired_tls_files, service_configs_with_certs,
 };
 use portoser_registry::{Engine, Registry, TlsMode};
 use std::collections::BTreeMap;
@@ -223,4 +223,60 @@ fn a_recorded_state_without_client_certs_hashes_the_same() {
     );
     let json = serde_json::to_string(&configs["plain"]).unwrap();
     assert!(!json.contains("client_cert"), "{json}");
+}
+
+#[test]
+fn removing_client_cert_auto_plans_a_certs_node_that_retires_its_files() {
+    let facts = client_fact("caller", "sha256:c", &[]);
+    let rec = applied(&client_only(), &facts);
+    let plain = registry(vec![service("caller", "h1", Engine::Local)]);
+    let p = plan(&plain, &rec, &BTreeMap::new());
+    assert_eq!(p.changes[0].action, Action::Update);
+    assert_eq!(p.changes[0].reasons, ["client_cert: auto removed"]);
+    let certs = p
+        .node("caller/certs")
+        .expect("a certs node to remove the files");
+    let deploy = p.node("caller/deploy").expect("deploy");
+    assert!(deploy.depends_on.iter().any(|d| d == "caller/certs"));
+    let new = service_configs_with_certs(&plain, &rec, &BTreeMap::new(), &BTreeMap::new());
+    let old = &rec.services["caller"].config;
+    assert_eq!(
+        retired_tls_files(old, "h1", TlsKinds::of_config(&new["caller"])),
+        ["client.key", "client.crt", "ca.crt"],
+        "nothing of the kind is left, so the CA goes too ({certs:?})"
+    );
+}
+
+#[test]
+fn only_the_removed_kind_retires_and_a_moved_service_retires_nothing_here() {
+    let mut both = service("caller", "h1", Engine::Local);
+    both.tls = auto();
+    both.client_cert = auto();
+    let reg = registry(vec![both.clone()]);
+    let old = service_configs_with_certs(
+        &reg,
+        &Recorded::default(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
+    let mut server_only = both.clone();
+    server_only.client_cert = None;
+    let reg = registry(vec![server_only]);
+    let new = service_configs_with_certs(
+        &reg,
+        &Recorded::default(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
+    let kinds = |c: &portoser_plan::ServiceConfig| TlsKinds::of_config(c);
+    assert_eq!(
+        retired_tls_files(&old["caller"], "h1", kinds(&new["caller"])),
+        ["client.key", "client.crt"],
+        "the CA stays for the server certificate"
+    );
+    assert!(retired_tls_files(&old["caller"], "h1", kinds(&old["caller"])).is_empty());
+    assert!(
+        retired_tls_files(&old["caller"], "h2", kinds(&new["caller"])).is_empty(),
+        "a move leaves the old host's directory to the move"
+    );
 }
