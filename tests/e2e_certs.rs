@@ -458,13 +458,15 @@ fn removing_tls_auto_and_client_cert_auto_removes_their_files_from_the_host() {
         return;
     };
     let p = Project::new(&bed);
-    let entry = |extra: &str| {
+    let entry_checked = |extra: &str, port: u16, retries: u32| {
         format!(
             "  ct-retire:\n    deployment_type: local\n    current_host: h3\n    \
              command: exec python3 -m http.server {RETIRE_PORT} --bind 0.0.0.0\n    \
-             port: {RETIRE_PORT}\n    health: {{type: tcp, interval: 1s, retries: 15}}\n{extra}"
+             port: {RETIRE_PORT}\n    health: {{type: tcp, endpoint: \"{port}\", interval: 1s, \
+             retries: {retries}}}\n{extra}"
         )
     };
+    let entry = |extra: &str| entry_checked(extra, RETIRE_PORT, 15);
     p.set_services(&entry("    tls: auto\n    client_cert: auto\n"));
     assert_eq!(p.run(&["certs", "init-ca"]).code, 0);
     p.apply(&[]).ok();
@@ -485,11 +487,23 @@ fn removing_tls_auto_and_client_cert_auto_removes_their_files_from_the_host() {
         ]
     );
 
+    // Without client_cert, but the new instance never passes its gate (it checks a port
+    // nothing listens on): rolled back, and the old configuration still has its files.
+    p.set_services(&entry_checked("    tls: auto\n", RETIRE_PORT + 100, 2));
+    let failed = p.apply(&[]);
+    assert_eq!(failed.out.code, 5, "{}", failed.out.all());
+    assert_eq!(failed.outcomes()["ct-retire/retire-certs"], "skipped");
+    assert_eq!(
+        tls_files_on_h3(&bed).len(),
+        6,
+        "nothing removed before the gate"
+    );
+
     // Without client_cert: its pair goes, the server's and the CA stay.
     p.set_services(&entry("    tls: auto\n"));
     let run = p.apply(&[]);
     run.ok();
-    assert_eq!(run.outcomes()["ct-retire/certs"], "succeeded");
+    assert_eq!(run.outcomes()["ct-retire/retire-certs"], "succeeded");
     assert_eq!(
         tls_files_on_h3(&bed),
         ["ca.crt", "mine.txt", "server.crt", "server.key"]

@@ -93,37 +93,48 @@ impl EngineRunner {
         self
     }
 
-    /// Uploads the service's TLS files, then removes those of a kind it no longer has.
     pub(crate) async fn put_certs(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
         let name = node.service.as_deref().unwrap_or_default();
         let spec = self.spec_named(name)?;
-        let files = self.certs.get(name);
-        if files.is_none() && spec.tls_dir.is_some() {
+        let Some(files) = self.certs.get(name) else {
             return Err(NodeFailure::new(format!(
                 "no certificate for `{name}` in the local PKI store (`portoser certs issue {name}`)"
             ))
             .kind(FailureKind::MissingFile));
+        };
+        let t = self.transport(&spec.host).await?;
+        let dir = tls_dir(&spec.service_dir);
+        let mkdir = Cmd::new("mkdir").arg("-p").arg(&dir);
+        exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
+        for (file, bytes, mode) in files.uploads() {
+            t.upload(&format!("{dir}/{file}"), bytes, mode, QUICK)
+                .await
+                .map_err(transport_failure)?;
+        }
+        Ok(NodeOutput::message(format!("{} in {dir}", files.summary())))
+    }
+
+    /// Deletes the TLS files of a kind the service no longer has
+    /// ([`portoser_plan::retired_tls_files`]), by name.
+    pub(crate) async fn retire_certs(&self, node: &Node) -> Result<NodeOutput, NodeFailure> {
+        let name = node.service.as_deref().unwrap_or_default();
+        let spec = self.spec_named(name)?;
+        let retired = self.retired_tls.get(name).map_or(&[][..], Vec::as_slice);
+        if retired.is_empty() {
+            return Ok(NodeOutput::message("nothing to remove"));
         }
         let t = self.transport(&spec.host).await?;
-        let dir = format!("{}/{TLS_DIR}", spec.service_dir.trim_end_matches('/'));
-        let mut done = Vec::new();
-        if let Some(files) = files {
-            let mkdir = Cmd::new("mkdir").arg("-p").arg(&dir);
-            exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
-            for (file, bytes, mode) in files.uploads() {
-                t.upload(&format!("{dir}/{file}"), bytes, mode, QUICK)
-                    .await
-                    .map_err(transport_failure)?;
-            }
-            done.push(files.summary());
-        }
-        let retired = self.retired_tls.get(name).map_or(&[][..], Vec::as_slice);
-        if !retired.is_empty() {
-            exec(&t, remove_script(&dir, retired), "rm", QUICK).await?;
-            done.push(format!("removed {}", retired.join(", ")));
-        }
-        Ok(NodeOutput::message(format!("{} in {dir}", done.join("; "))))
+        let dir = tls_dir(&spec.service_dir);
+        exec(&t, remove_script(&dir, retired), "rm", QUICK).await?;
+        Ok(NodeOutput::message(format!(
+            "removed {} in {dir}",
+            retired.join(", ")
+        )))
     }
+}
+
+fn tls_dir(service_dir: &str) -> String {
+    format!("{}/{TLS_DIR}", service_dir.trim_end_matches('/'))
 }
 
 /// `rm -f -- DIR/FILE...`: the named files only, never the directory (a file of the

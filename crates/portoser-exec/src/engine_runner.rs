@@ -237,6 +237,7 @@ impl EngineRunner {
             }
             NodeKind::Secrets => self.write_secrets(node).await,
             NodeKind::Certs => self.put_certs(node).await,
+            NodeKind::RetireCerts => self.retire_certs(node).await,
             NodeKind::Deploy => {
                 let spec = self.spec(node)?;
                 let t = self.transport(&spec.host).await?;

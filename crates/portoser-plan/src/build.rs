@@ -320,11 +320,7 @@ impl Builder {
         if !config.secrets.is_empty() {
             chain.push(self.add(node(NodeKind::Secrets, "secrets", &host)));
         }
-        // Also when only removals are left: a key that no service uses stays on no host.
-        let kinds = crate::TlsKinds::of_config(&config);
-        let retired = old
-            .is_some_and(|o| !crate::retired_tls_files(&o.config, &config.host, kinds).is_empty());
-        if config.cert.is_some() || config.client_cert.is_some() || retired {
+        if config.cert.is_some() || config.client_cert.is_some() {
             chain.push(self.add(node(NodeKind::Certs, "certs", &host)));
         }
         let entry_at = chain.len();
@@ -345,6 +341,13 @@ impl Builder {
         }
         chain.push(self.add(node(NodeKind::Deploy, "deploy", &host)));
         chain.push(self.add(node(NodeKind::Health, "health", &host)));
+        // A key that no service uses stays on no host; deleted only once the new instance is
+        // healthy, so a rollback to the old configuration still has its files.
+        let kinds = crate::TlsKinds::of_config(&config);
+        if old.is_some_and(|o| !crate::retired_tls_files(&o.config, &config.host, kinds).is_empty())
+        {
+            chain.push(self.add(node(NodeKind::RetireCerts, "retire-certs", &host)));
+        }
         chain.extend(hook_nodes(self, Timing::After, "deploy"));
         self.chain(&chain);
         let entry = chain.get(entry_at).copied().unwrap_or_default();

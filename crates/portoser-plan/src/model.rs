@@ -136,6 +136,10 @@ pub enum NodeKind {
     Secrets,
     /// Puts the service's certificate, key and CA (`tls: auto`) on its host.
     Certs,
+    /// Deletes the TLS files of a kind the service no longer has (`tls: auto` or
+    /// `client_cert: auto` removed), once the new instance is healthy: a rollback before
+    /// then still finds them.
+    RetireCerts,
     Deploy,
     Health,
     Hook,
@@ -152,6 +156,7 @@ impl NodeKind {
             NodeKind::Install => "install",
             NodeKind::Secrets => "secrets",
             NodeKind::Certs => "certs",
+            NodeKind::RetireCerts => "retire-certs",
             NodeKind::Deploy => "deploy",
             NodeKind::Health => "health",
             NodeKind::Hook => "hook",

@@ -226,24 +226,31 @@ fn a_recorded_state_without_client_certs_hashes_the_same() {
 }
 
 #[test]
-fn removing_client_cert_auto_plans_a_certs_node_that_retires_its_files() {
+fn removing_client_cert_auto_retires_its_files_after_the_health_gate() {
     let facts = client_fact("caller", "sha256:c", &[]);
     let rec = applied(&client_only(), &facts);
     let plain = registry(vec![service("caller", "h1", Engine::Local)]);
     let p = plan(&plain, &rec, &BTreeMap::new());
     assert_eq!(p.changes[0].action, Action::Update);
     assert_eq!(p.changes[0].reasons, ["client_cert: auto removed"]);
-    let certs = p
-        .node("caller/certs")
-        .expect("a certs node to remove the files");
-    let deploy = p.node("caller/deploy").expect("deploy");
-    assert!(deploy.depends_on.iter().any(|d| d == "caller/certs"));
+    assert!(
+        p.node("caller/certs").is_none(),
+        "nothing to put on the host"
+    );
+    let retire = p
+        .node("caller/retire-certs")
+        .expect("a node that removes the files");
+    assert_eq!(retire.kind, NodeKind::RetireCerts);
+    assert!(
+        retire.depends_on.iter().any(|d| d == "caller/health"),
+        "removed once the new instance is healthy (a rollback still finds them): {retire:?}"
+    );
     let new = service_configs_with_certs(&plain, &rec, &BTreeMap::new(), &BTreeMap::new());
     let old = &rec.services["caller"].config;
     assert_eq!(
         retired_tls_files(old, "h1", TlsKinds::of_config(&new["caller"])),
         ["client.key", "client.crt", "ca.crt"],
-        "nothing of the kind is left, so the CA goes too ({certs:?})"
+        "nothing of the kind is left, so the CA goes too"
     );
 }
 
