@@ -19,7 +19,7 @@ pub mod sync;
 
 pub use error::EngineError;
 pub use health::{HealthError, HealthSpec, Probe, wait_healthy};
-pub use spec::{CONTAINER_TLS_DIR, Os, ServiceSpec, TLS_DIR};
+pub use spec::{CONTAINER_TLS_DIR, Os, ServiceSpec};
 pub use status::{ServiceStatus, State};
 
 use portoser_registry::Engine as EngineKind;

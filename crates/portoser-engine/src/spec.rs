@@ -64,7 +64,7 @@ pub struct ServiceSpec {
 }
 
 /// The directory under the service's directory that holds its TLS files.
-pub const TLS_DIR: &str = "tls";
+const TLS_DIR: &str = "tls";
 
 /// Where a docker service's containers see its `tls/` directory (docs/certs.md).
 pub const CONTAINER_TLS_DIR: &str = "/run/portoser/tls";
@@ -157,14 +157,21 @@ impl ServiceSpec {
             health: None,
             description: service.description.as_ref().map(|d| d.value.clone()),
             tls_ca: None,
-            tls_dir: (service.tls.is_some() || service.client_cert.is_some())
-                .then(|| join(&service_dir, TLS_DIR)),
+            tls_dir: None,
             name,
             base_dir,
             service_dir,
         };
         spec.health = health_spec(registry, service, &spec)?;
+        spec.tls_dir =
+            (service.tls.is_some() || service.client_cert.is_some()).then(|| spec.tls_path());
         Ok(spec)
+    }
+
+    /// `<service dir>/tls`, where the `certs` node puts the TLS files (whether or not the
+    /// service has any now: `retire-certs` removes them from there).
+    pub fn tls_path(&self) -> String {
+        join(&self.service_dir, TLS_DIR)
     }
 
     /// Where the local engine keeps this service's pid files.

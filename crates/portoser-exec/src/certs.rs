@@ -7,7 +7,6 @@
 
 use crate::engine_runner::{EngineRunner, exec, transport_failure};
 use crate::{FailureKind, NodeFailure, NodeOutput};
-use portoser_engine::TLS_DIR;
 use portoser_plan::Node;
 use portoser_transport::{Cmd, Script};
 use std::fmt;
@@ -103,7 +102,7 @@ impl EngineRunner {
             .kind(FailureKind::MissingFile));
         };
         let t = self.transport(&spec.host).await?;
-        let dir = tls_dir(&spec.service_dir);
+        let dir = spec.tls_path();
         let mkdir = Cmd::new("mkdir").arg("-p").arg(&dir);
         exec(&t, Script::from(mkdir), "mkdir", QUICK).await?;
         for (file, bytes, mode) in files.uploads() {
@@ -124,17 +123,13 @@ impl EngineRunner {
             return Ok(NodeOutput::message("nothing to remove"));
         }
         let t = self.transport(&spec.host).await?;
-        let dir = tls_dir(&spec.service_dir);
+        let dir = spec.tls_path();
         exec(&t, remove_script(&dir, retired), "rm", QUICK).await?;
         Ok(NodeOutput::message(format!(
             "removed {} in {dir}",
             retired.join(", ")
         )))
     }
-}
-
-fn tls_dir(service_dir: &str) -> String {
-    format!("{}/{TLS_DIR}", service_dir.trim_end_matches('/'))
 }
 
 /// `rm -f -- DIR/FILE...`: the named files only, never the directory (a file of the

@@ -2,54 +2,14 @@
 //! needs observed, that the service's own instance is never a port conflict), and a learned
 //! rule's text: it parses, formats, and carries its counters.
 
+mod common;
+
+use common::*;
 use portoser_diag::{Diagnostics, FileId};
 use portoser_heal::diagnose::{Standing, standing};
 use portoser_heal::facts::{FactCall, Facts};
-use portoser_heal::world::{Failure, HostInfo, ServiceInfo, World};
+use portoser_heal::world::Failure;
 use portoser_heal::{Process, Rule, Value, learn, rules};
-
-fn stdlib() -> Vec<Rule> {
-    let parsed: Vec<(String, String, portoser_syntax::ast::File)> = portoser_check::stdlib::FILES
-        .iter()
-        .enumerate()
-        .map(|(i, (name, text))| {
-            let mut d = Diagnostics::new();
-            let f = portoser_syntax::parse_text(text, FileId(i as u32), &mut d);
-            assert!(!d.has_errors(), "{name} parses");
-            (name.to_string(), text.to_string(), f)
-        })
-        .collect();
-    rules::collect(parsed.iter().map(|(n, t, f)| (n.as_str(), t.as_str(), f)))
-}
-
-fn world() -> World {
-    let mut w = World::default();
-    w.hosts.insert(
-        "h1".into(),
-        HostInfo {
-            name: "h1".into(),
-            ip: "10.0.0.1".into(),
-            user: "deploy".into(),
-            path: "/srv".into(),
-            arch: String::new(),
-            docker_start: None,
-        },
-    );
-    w.services.insert(
-        "api".into(),
-        ServiceInfo {
-            name: "api".into(),
-            host: "h1".into(),
-            port: Some(8000),
-            engine: "local".into(),
-            deploy_dir: "/srv/api".into(),
-            run_dir: "/srv/.portoser/run/api".into(),
-            base_dir: "/srv".into(),
-            ..ServiceInfo::default()
-        },
-    );
-    w
-}
 
 fn failure(kind: &str) -> Failure {
     Failure {

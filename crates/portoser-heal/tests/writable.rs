@@ -3,54 +3,17 @@
 //! on that evidence. Observed here through the local transport against real directories
 //! (the test bed test, tests/e2e_heal.rs, meets a mode 555 directory over SSH).
 
+mod common;
+
+use common::*;
 use portoser_diag::{Diagnostics, FileId};
 use portoser_heal::diagnose::{Standing, standing};
 use portoser_heal::facts::{FactCall, Facts};
-use portoser_heal::world::{Failure, HostInfo, ServiceInfo, World};
+use portoser_heal::world::Failure;
 use portoser_heal::{Observer, Rule, Value, learn, preflight, rules};
 use portoser_transport::{LocalTransport, Pool, Transport};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
-
-fn stdlib_rule(name: &str) -> Rule {
-    let (file, text) = portoser_check::stdlib::FILES
-        .iter()
-        .find(|(f, _)| f.ends_with(&format!("{name}.pbk")))
-        .expect("stdlib file");
-    let mut d = Diagnostics::new();
-    let parsed = portoser_syntax::parse_text(text, FileId(0), &mut d);
-    assert!(!d.has_errors());
-    rules::collect([(*file, *text, &parsed)])
-        .into_iter()
-        .find(|r| r.name == name)
-        .expect("rule")
-}
-
-fn world(deploy_dir: &str) -> World {
-    let mut w = World::default();
-    w.hosts.insert(
-        "h1".into(),
-        HostInfo {
-            name: "h1".into(),
-            ip: "127.0.0.1".into(),
-            user: "deploy".into(),
-            path: "/srv".into(),
-            arch: String::new(),
-            docker_start: None,
-        },
-    );
-    w.services.insert(
-        "api".into(),
-        ServiceInfo {
-            name: "api".into(),
-            host: "h1".into(),
-            engine: "local".into(),
-            deploy_dir: deploy_dir.into(),
-            ..ServiceInfo::default()
-        },
-    );
-    w
-}
 
 fn denied() -> Failure {
     Failure {
@@ -72,7 +35,7 @@ fn writable_call(dir: &str) -> FactCall {
 #[test]
 fn ssh_permission_matches_only_a_deploy_directory_that_is_not_writable() {
     let rule = stdlib_rule("ssh_permission");
-    let w = world("/srv/api");
+    let w = world_at("/srv/api");
     let mut facts = Facts::default();
     let call = writable_call("/srv/api");
     assert!(
@@ -133,7 +96,7 @@ fn observer(deploy_dir: &str) -> Observer {
         "h1".to_string(),
         Transport::Local(LocalTransport::new("h1")),
     )]);
-    Observer::new(pool, Arc::new(world(deploy_dir)))
+    Observer::new(pool, Arc::new(world_at(deploy_dir)))
 }
 
 fn is_root() -> bool {

@@ -137,10 +137,8 @@ pub fn cert_sans(registry: &Registry, service: &Service) -> Vec<String> {
     sans
 }
 
-/// The certificate part of a service's desired configuration: `None` unless `tls: auto`.
-/// A fact whose certificate is good gives its fingerprint; one due for renewal gives none
-/// (apply issues a new one, then records its fingerprint). Without a fact (planning did not
-/// look) the recorded fingerprint stays, so not looking never shows as a change.
+/// The certificate part of a service's desired configuration: `None` unless `tls: auto`;
+/// its fingerprint as [`planned_fingerprint`] says.
 fn cert_config(
     registry: &Registry,
     service: &Service,
@@ -148,31 +146,44 @@ fn cert_config(
     old: Option<&ServiceConfig>,
 ) -> Option<CertConfig> {
     service.tls?;
-    let fingerprint = match fact {
-        Some(f) if f.renew.is_empty() => f.fingerprint.clone(),
-        Some(_) => None,
-        None => old.and_then(|o| o.cert.as_ref()?.fingerprint.clone()),
-    };
     Some(CertConfig {
         sans: cert_sans(registry, service),
-        fingerprint,
+        fingerprint: planned_fingerprint(
+            fact.map(|f| (f.renew.as_slice(), &f.fingerprint)),
+            old.and_then(|o| o.cert.as_ref()?.fingerprint.clone()),
+        ),
     })
 }
 
-/// The client certificate part: `None` unless `client_cert: auto`; the fingerprint as for
-/// [`cert_config`] (a good one's, none when due, the recorded one when nobody looked).
+/// The client certificate part: `None` unless `client_cert: auto`; its fingerprint as
+/// [`planned_fingerprint`] says.
 fn client_cert_config(
     service: &Service,
     fact: Option<&CertFact>,
     old: Option<&ServiceConfig>,
 ) -> Option<ClientCertConfig> {
     service.client_cert?;
-    let fingerprint = match fact {
-        Some(f) if f.client_renew.is_empty() => f.client_fingerprint.clone(),
+    Some(ClientCertConfig {
+        fingerprint: planned_fingerprint(
+            fact.map(|f| (f.client_renew.as_slice(), &f.client_fingerprint)),
+            old.and_then(|o| o.client_cert.as_ref()?.fingerprint.clone()),
+        ),
+    })
+}
+
+/// The fingerprint the plan records for a stored certificate, from what planning saw of it
+/// (its renewal reasons and fingerprint): the stored one when it is good, none when it is
+/// due (apply issues a new one, then records it), the `recorded` one when planning did not
+/// look, so not looking never shows as a change.
+fn planned_fingerprint(
+    seen: Option<(&[String], &Option<String>)>,
+    recorded: Option<String>,
+) -> Option<String> {
+    match seen {
+        Some(([], stored)) => stored.clone(),
         Some(_) => None,
-        None => old.and_then(|o| o.client_cert.as_ref()?.fingerprint.clone()),
-    };
-    Some(ClientCertConfig { fingerprint })
+        None => recorded,
+    }
 }
 
 /// The digest of one service's project files, computed by the CLI (which reads them).
